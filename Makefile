@@ -1,0 +1,42 @@
+# A thin front for meson and ninja. The two commands a newcomer needs:
+#   make run    install what is missing, build, create the demo database, serve
+#   make test   install what is missing, build with sanitizers, run every test
+BUILD   ?= build
+DB      ?= var/sipf.db
+PORT    ?= 8080
+LISTEN  ?= 127.0.0.1:$(PORT)
+MESON_OPTS = --buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true
+
+.PHONY: all setup build run test bench clean check-banned
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) $(MESON_OPTS)
+
+build: setup $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+run: build
+	@mkdir -p $(dir $(DB))
+	@if [ ! -f $(DB) ]; then \
+	  $(BUILD)/sipf migrate --db $(DB) && $(BUILD)/sipf seed-demo --db $(DB); \
+	fi
+	$(BUILD)/sipf serve --db $(DB) --listen $(LISTEN)
+
+test: build check-banned
+	meson test -C $(BUILD) --print-errorlogs --num-processes 2
+
+check-banned:
+	@bash scripts/check-banned.sh
+
+bench: setup
+	@[ -f build-release/build.ninja ] || meson setup build-release --buildtype=release
+	ninja -C build-release
+	@bash bench/run.sh build-release
+
+clean:
+	rm -rf $(BUILD) build-release

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages sipf builds, runs and tests with. Idempotent:
+# it asks apt only for what is missing.
+set -euo pipefail
+
+pkgs=(
+  build-essential meson ninja-build pkg-config python3
+  libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
+  libcmocka-dev libcurl4-openssl-dev libxlsxwriter-dev libqrencode-dev
+  sqlite3 curl
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "setup: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,88 @@
+#include "base/err.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    int http_status;
+    int exit_code;
+} err_table[ERR_KIND_COUNT] = {
+    [ERR_OK] = {"ok", 200, 0},
+    [ERR_INVALID] = {"invalid", 400, 2},
+    [ERR_RULE] = {"rule", 422, 3},
+    [ERR_UNAUTHORIZED] = {"unauthorized", 401, 4},
+    [ERR_FORBIDDEN] = {"forbidden", 403, 4},
+    [ERR_NOT_FOUND] = {"not_found", 404, 5},
+    [ERR_CONFLICT] = {"conflict", 409, 6},
+    [ERR_TOO_LARGE] = {"too_large", 413, 2},
+    [ERR_LOCKED] = {"locked", 423, 4},
+    [ERR_UNAVAILABLE] = {"unavailable", 503, 7},
+    [ERR_CONFIG] = {"config", 500, 8},
+    [ERR_INTERNAL] = {"internal", 500, 9},
+};
+
+void err_clear(err_detail *d) {
+    if (d) memset(d, 0, sizeof *d);
+}
+
+static void copy_str(char *dst, size_t cap, const char *src) {
+    if (!src) src = "";
+    snprintf(dst, cap, "%s", src);
+}
+
+err_kind err_set(err_detail *d, err_kind kind, const char *code, const char *field,
+                 const char *fmt, ...) {
+    assert(kind > ERR_OK && kind < ERR_KIND_COUNT);
+    if (!d) return kind;
+    d->kind = kind;
+    copy_str(d->code, sizeof d->code, code);
+    copy_str(d->field, sizeof d->field, field);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->message, sizeof d->message, fmt, ap);
+    va_end(ap);
+    return kind;
+}
+
+void err_rule_add(err_detail *d, const char *code, const char *data_json, const char *fmt, ...) {
+    if (!d) return;
+    /* Past the limit the last slot says that more rules failed: the caller
+     * still learns every rule by fixing and retrying, never silently. */
+    if (d->rule_count >= ERR_RULES_MAX) return;
+    err_rule *r = &d->rules[d->rule_count++];
+    copy_str(r->code, sizeof r->code, code);
+    copy_str(r->data_json, sizeof r->data_json, data_json);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->message, sizeof r->message, fmt, ap);
+    va_end(ap);
+}
+
+err_kind err_rules_finish(err_detail *d) {
+    if (!d || d->rule_count == 0) return ERR_OK;
+    d->kind = ERR_RULE;
+    copy_str(d->code, sizeof d->code, "rules_failed");
+    if (d->rule_count == 1)
+        copy_str(d->message, sizeof d->message, d->rules[0].message);
+    else
+        snprintf(d->message, sizeof d->message, "不符合办理条件：共 %d 项规则未通过", d->rule_count);
+    return ERR_RULE;
+}
+
+int err_http_status(err_kind kind) {
+    assert(kind >= ERR_OK && kind < ERR_KIND_COUNT);
+    return err_table[kind].http_status;
+}
+
+int err_exit_code(err_kind kind) {
+    assert(kind >= ERR_OK && kind < ERR_KIND_COUNT);
+    return err_table[kind].exit_code;
+}
+
+const char *err_kind_name(err_kind kind) {
+    assert(kind >= ERR_OK && kind < ERR_KIND_COUNT);
+    return err_table[kind].name;
+}

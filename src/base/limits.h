@@ -1,0 +1,24 @@
+/* Every loop over input has a named limit. Units end the names. */
+#ifndef SIPF_BASE_LIMITS_H
+#define SIPF_BASE_LIMITS_H
+
+enum {
+    LIMIT_BODY_BYTES_MAX = 1 << 20,          /* JSON request body */
+    LIMIT_UPLOAD_BYTES_MAX = 16 << 20,       /* roster and bank files */
+    LIMIT_ROSTER_ROWS_MAX = 50000,
+    LIMIT_QUERY_ROWS_MAX = 1000,             /* rows one list call returns */
+    LIMIT_JSON_DEPTH_MAX = 16,
+    LIMIT_TEXT_FIELD_BYTES_MAX = 4096,
+    LIMIT_PATH_PARAMS_MAX = 4,
+    LIMIT_URL_BYTES_MAX = 2048,
+    LIMIT_POLICY_PARAMS_MAX = 4096,
+    LIMIT_POLICY_FILES_MAX = 64,
+    LIMIT_CALENDAR_YEARS_MAX = 64,
+    LIMIT_CATALOG_ITEMS_MAX = 1000,
+    LIMIT_MATERIALS_PER_ITEM_MAX = 32,
+    LIMIT_WORKDAY_SPAN_DAYS_MAX = 3660,      /* one search for the n-th working day */
+    LIMIT_SERVER_THREADS_MAX = 64,
+    LIMIT_STORE_CONNECTIONS_MAX = 64,
+};
+
+#endif
