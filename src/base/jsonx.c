@@ -1,1 +1,176 @@
-/* not written yet */
+#include "base/jsonx.h"
+
+#include <string.h>
+
+#include "base/limits.h"
+
+static int depth_of(const json_t *v, int depth) {
+    if (depth > LIMIT_JSON_DEPTH_MAX) return depth;
+    int deepest = depth;
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *c;
+        json_object_foreach((json_t *)v, k, c) {
+            int d = depth_of(c, depth + 1);
+            if (d > deepest) deepest = d;
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *c;
+        json_array_foreach(v, i, c) {
+            int d = depth_of(c, depth + 1);
+            if (d > deepest) deepest = d;
+        }
+    }
+    return deepest;
+}
+
+err_kind jsonx_parse_object(const char *body, size_t len, json_t **out, err_detail *err) {
+    if (!body || len == 0)
+        return err_set(err, ERR_INVALID, "body_missing", NULL, "请求体不能为空，应为 JSON 对象");
+    if (len > LIMIT_BODY_BYTES_MAX)
+        return err_set(err, ERR_TOO_LARGE, "body_too_large", NULL,
+                       "请求体过大：%zu 字节，上限 %d 字节", len, LIMIT_BODY_BYTES_MAX);
+    json_error_t je;
+    json_t *v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+    if (!v)
+        return err_set(err, ERR_INVALID, "malformed_json", NULL,
+                       "JSON 格式错误（第 %d 行第 %d 列）：%s", je.line, je.column, je.text);
+    if (!json_is_object(v)) {
+        json_decref(v);
+        return err_set(err, ERR_INVALID, "body_not_object", NULL, "请求体应为 JSON 对象");
+    }
+    if (depth_of(v, 0) > LIMIT_JSON_DEPTH_MAX) {
+        json_decref(v);
+        return err_set(err, ERR_INVALID, "json_too_deep", NULL,
+                       "JSON 嵌套过深，上限 %d 层", LIMIT_JSON_DEPTH_MAX);
+    }
+    *out = v;
+    return ERR_OK;
+}
+
+err_kind jsonx_only(const json_t *obj, const char *const allowed[], err_detail *err) {
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)obj, k, v) {
+        bool ok = false;
+        for (size_t i = 0; allowed[i]; i++)
+            if (strcmp(k, allowed[i]) == 0) { ok = true; break; }
+        if (!ok)
+            return err_set(err, ERR_INVALID, "unknown_field", k, "不认识的字段：%s", k);
+    }
+    return ERR_OK;
+}
+
+static err_kind missing(const char *key, err_detail *err) {
+    return err_set(err, ERR_INVALID, "missing_field", key, "缺少必填字段：%s", key);
+}
+
+static err_kind wrong_type(const char *key, const char *want, err_detail *err) {
+    return err_set(err, ERR_INVALID, "invalid_field", key, "字段 %s 应为%s", key, want);
+}
+
+/* absent or null, for optional fields */
+static bool absent(const json_t *v) { return !v || json_is_null(v); }
+
+err_kind jsonx_str(const json_t *obj, const char *key, bool required, size_t max_bytes,
+                   const char **out, err_detail *err) {
+    json_t *v = json_object_get(obj, key);
+    if (absent(v)) return required ? missing(key, err) : ERR_OK;
+    if (!json_is_string(v)) return wrong_type(key, "字符串", err);
+    size_t n = json_string_length(v);
+    if (n == 0 && required)
+        return err_set(err, ERR_INVALID, "invalid_field", key, "字段 %s 不能为空", key);
+    if (n > max_bytes)
+        return err_set(err, ERR_INVALID, "field_too_long", key,
+                       "字段 %s 过长：%zu 字节，上限 %zu", key, n, max_bytes);
+    if (strlen(json_string_value(v)) != n)
+        return err_set(err, ERR_INVALID, "invalid_field", key, "字段 %s 含有空字符", key);
+    *out = json_string_value(v);
+    return ERR_OK;
+}
+
+err_kind jsonx_int(const json_t *obj, const char *key, bool required, int64_t min, int64_t max,
+                   int64_t *out, err_detail *err) {
+    json_t *v = json_object_get(obj, key);
+    if (absent(v)) return required ? missing(key, err) : ERR_OK;
+    if (!json_is_integer(v)) return wrong_type(key, "整数", err);
+    json_int_t n = json_integer_value(v);
+    if (n < min || n > max)
+        return err_set(err, ERR_INVALID, "out_of_range", key,
+                       "字段 %s 超出范围：%lld，应在 %lld 到 %lld 之间", key, (long long)n,
+                       (long long)min, (long long)max);
+    *out = n;
+    return ERR_OK;
+}
+
+err_kind jsonx_bool(const json_t *obj, const char *key, bool required, bool *out,
+                    err_detail *err) {
+    json_t *v = json_object_get(obj, key);
+    if (absent(v)) return required ? missing(key, err) : ERR_OK;
+    if (!json_is_boolean(v)) return wrong_type(key, "布尔值 true 或 false", err);
+    *out = json_is_true(v);
+    return ERR_OK;
+}
+
+err_kind jsonx_date(const json_t *obj, const char *key, bool required, date_days *out,
+                    err_detail *err) {
+    const char *s = NULL;
+    err_kind k = jsonx_str(obj, key, required, 16, &s, err);
+    if (k || !s) return k;
+    return date_parse(s, key, out, err);
+}
+
+err_kind jsonx_month(const json_t *obj, const char *key, bool required, month_ym *out,
+                     err_detail *err) {
+    const char *s = NULL;
+    err_kind k = jsonx_str(obj, key, required, 16, &s, err);
+    if (k || !s) return k;
+    return month_parse(s, key, out, err);
+}
+
+err_kind jsonx_enum(const json_t *obj, const char *key, bool required,
+                    const char *const values[], int *out_index, err_detail *err) {
+    const char *s = NULL;
+    err_kind k = jsonx_str(obj, key, required, 64, &s, err);
+    if (k || !s) return k;
+    for (int i = 0; values[i]; i++)
+        if (strcmp(values[i], s) == 0) { *out_index = i; return ERR_OK; }
+    char list[256] = "";
+    size_t used = 0;
+    for (int i = 0; values[i] && used < sizeof list - 1; i++) {
+        int n = snprintf(list + used, sizeof list - used, "%s%s", i ? "、" : "", values[i]);
+        if (n < 0) break;
+        used += (size_t)n;
+    }
+    return err_set(err, ERR_INVALID, "invalid_value", key, "字段 %s 的取值 %s 无效，可选：%s",
+                   key, s, list);
+}
+
+json_t *jsonx_error_body(const err_detail *d) {
+    json_t *rules = json_array();
+    for (int i = 0; i < d->rule_count; i++) {
+        const err_rule *r = &d->rules[i];
+        json_t *data = NULL;
+        if (r->data_json[0]) data = json_loads(r->data_json, 0, NULL);
+        json_array_append_new(rules, json_pack("{s:s, s:s, s:o}", "code", r->code, "message",
+                                               r->message, "data",
+                                               data ? data : json_object()));
+    }
+    json_t *e = json_pack("{s:s, s:s, s:o}", "code", d->code[0] ? d->code : err_kind_name(d->kind),
+                          "message", d->message, "rules", rules);
+    if (d->field[0]) json_object_set_new(e, "field", json_string(d->field));
+    return json_pack("{s:o}", "error", e);
+}
+
+json_t *jsonx_date_new(date_days d) {
+    char b[DATE_STR_BYTES];
+    date_format(d, b);
+    return json_string(b);
+}
+
+json_t *jsonx_month_new(month_ym m) {
+    char b[MONTH_STR_BYTES];
+    month_format(m, b);
+    return json_string(b);
+}

@@ -1,7 +1,7 @@
 /* Policy parameters with effective periods.
  *
  * Every number a rule uses (rates, base limits, ages, months, caps, interest
- * rates, session lifetimes) is a parameter loaded from policy/*.json and asked
+ * rates, session lifetimes) is a parameter loaded from the policy directory (*.json files) and asked
  * for by key and date. A parameter missing for a date is an error naming both
  * (ERR_CONFIG, code "policy_missing"), never a silent zero. Changing policy is
  * adding a period with a start date, so any past month is recomputed under the
@@ -44,6 +44,15 @@ err_kind policy_get_str(const policy *p, const char *key, date_days on, const ch
 /* Borrowed reference, valid as long as the policy. */
 err_kind policy_get_json(const policy *p, const char *key, date_days on, const json_t **out,
                          err_detail *err);
+
+/* One integer of a table parameter: element `index` (0-based) of an array value
+ * (injury.class_rates_bp, grade 1 is index 0), or member `name` of an object value
+ * (pension.months_divisor_by_age, "60"). Absent element or member: "policy_missing";
+ * value or element of another type: "policy_type". */
+err_kind policy_get_int_item(const policy *p, const char *key, date_days on, size_t index,
+                             int64_t *out, err_detail *err);
+err_kind policy_get_int_member(const policy *p, const char *key, date_days on, const char *name,
+                               int64_t *out, err_detail *err);
 
 /* Every parameter as a JSON array (for `GET /api/v1/policy` and docs): new reference. */
 json_t *policy_to_json(const policy *p);

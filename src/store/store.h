@@ -1,0 +1,79 @@
+/* The store: one interface for every engine.
+ *
+ * svc/ never writes SQL. Every statement is named in a queries file of this
+ * directory (q_*.def, gathered by queries.def) and run through this interface
+ * by its id, with positional parameters ?1, ?2, ... An engine translates the
+ * text to its dialect once, at prepare time (SQLite uses it as written; the
+ * PostgreSQL engine renames ?N to $N).
+ *
+ * Every operation runs in one transaction: store_begin, any number of
+ * statements, then store_commit or store_rollback, both of which release the
+ * transaction. A failing commit has rolled back. Connections are pooled: one
+ * transaction holds one connection until it ends.
+ *
+ * Errors: SQLITE_BUSY/LOCKED -> ERR_UNAVAILABLE "store_busy"; disk full ->
+ * ERR_UNAVAILABLE "store_full"; read-only -> ERR_UNAVAILABLE "store_readonly";
+ * a unique or check constraint -> ERR_CONFLICT "store_conflict"; anything
+ * else ERR_INTERNAL "store_error". Messages are Chinese. */
+#ifndef SIPF_STORE_STORE_H
+#define SIPF_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+typedef enum store_query {
+#define Q(name, sql) STORE_Q_##name,
+#include "store/queries.def"
+#undef Q
+    STORE_Q_COUNT
+} store_query;
+
+typedef struct store store;
+typedef struct store_tx store_tx;
+typedef struct store_stmt store_stmt;
+
+/* url: a file path, "sqlite:PATH", or "postgres://..." (refused until that
+ * engine lands, ERR_CONFIG "engine_unavailable"). */
+err_kind store_open(const char *url, store **out, err_detail *err);
+void store_close(store *s);
+const char *store_engine_name(const store *s);
+
+/* Applies the compiled-in migrations not yet applied; *applied_out counts them. */
+err_kind store_migrate(store *s, int *applied_out, err_detail *err);
+err_kind store_schema_version(store *s, int *version_out, err_detail *err);
+
+/* write = true takes the write lock at once (BEGIN IMMEDIATE), so a
+ * read-then-write operation never fails half-way on lock upgrade. */
+err_kind store_begin(store *s, bool write, store_tx **out, err_detail *err);
+err_kind store_commit(store_tx *tx, err_detail *err);
+void store_rollback(store_tx *tx);
+
+/* Prepared statements are cached per connection; store_stmt_done hands the
+ * statement back (it must be called before the next prepare of the same id). */
+err_kind store_prepare(store_tx *tx, store_query q, store_stmt **out, err_detail *err);
+void store_bind_int(store_stmt *st, int idx, int64_t v);
+void store_bind_text(store_stmt *st, int idx, const char *v);   /* NULL binds null */
+void store_bind_null(store_stmt *st, int idx);
+/* *row = true: a row is ready; false: done. */
+err_kind store_step(store_stmt *st, bool *row, err_detail *err);
+int64_t store_col_int(store_stmt *st, int col);
+const char *store_col_text(store_stmt *st, int col);  /* "" for null; valid until next step */
+bool store_col_is_null(store_stmt *st, int col);
+void store_stmt_done(store_stmt *st);
+
+/* Runs a statement that returns no rows. types names each argument after it:
+ * 'i' int64_t, 't' const char * (NULL binds null), 'n' null (no argument).
+ * Callers cast to int64_t: a plain int in a vararg is undefined here. */
+err_kind store_exec(store_tx *tx, store_query q, err_detail *err, const char *types, ...);
+int64_t store_last_insert_id(store_tx *tx);
+int64_t store_changes(store_tx *tx);
+
+/* Fault injection for tests: the nth store call from now (prepare, step,
+ * commit) fails with ERR_UNAVAILABLE "store_fault". 0 turns it off. Returns
+ * the number of calls counted since the last set, to find the end of a loop. */
+long store_fault_set(store *s, long nth);
+long store_fault_calls(store *s);
+
+#endif
