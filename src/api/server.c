@@ -1,1 +1,355 @@
-/* not written yet */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "base/crypto.h"
+#include "base/jsonx.h"
+#include "base/log.h"
+#include "svc/audit.h"
+#include "svc/auth.h"
+
+struct api_server {
+    struct MHD_Daemon *d;
+    store *st;
+    const policy *pol;
+    const workday_cal *cal;
+    api_metrics *metrics;
+    char *web_dir;
+    date_days as_of;
+    bool quiet;
+    int port;
+};
+
+/* Per-request state, from the first callback until MHD says it is done. */
+typedef struct req_state {
+    arena *ar;
+    int64_t start_us;
+    int route;             /* index, -1 static, -2 unmatched */
+    int match;             /* 0, 404 or 405 */
+    size_t body_max;
+    char *body;
+    size_t body_len;
+    bool too_large;
+    const char *params[LIMIT_PATH_PARAMS_MAX];
+    int param_count;
+    char request_id[40];
+} req_state;
+
+api_metrics *api_server_metrics(api_server *s) { return s->metrics; }
+store *api_server_store(api_server *s) { return s->st; }
+const char *api_server_web_dir(api_server *s) { return s->web_dir; }
+int api_server_port(const api_server *s) { return s->port; }
+
+static int64_t now_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void request_id_of(struct MHD_Connection *c, char out[40]) {
+    const char *given = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
+    bool ok = given && strlen(given) > 0 && strlen(given) < 40;
+    for (const char *p = given; ok && *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              *p == '-' || *p == '_'))
+            ok = false;
+    if (ok) {
+        snprintf(out, 40, "%s", given);
+        return;
+    }
+    char hex[CRYPTO_TOKEN_HEX_BYTES];
+    crypto_random_token_hex(hex);
+    snprintf(out, 40, "%.16s", hex);
+}
+
+static const char *bearer_of(struct MHD_Connection *c) {
+    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!h || strncmp(h, "Bearer ", 7) != 0) return NULL;
+    return h + 7;
+}
+
+static enum MHD_Result send_resp(struct MHD_Connection *c, req_state *rs, api_resp *resp) {
+    int status = resp->status ? resp->status : 200;
+    struct MHD_Response *r;
+    if (resp->body) {
+        char *s = json_dumps(resp->body, JSON_COMPACT);
+        json_decref(resp->body);
+        resp->body = NULL;
+        size_t n = s ? strlen(s) : 0;
+        char *copy = arena_strndup(rs->ar, s ? s : "", n);
+        free(s);
+        r = MHD_create_response_from_buffer(n, copy, MHD_RESPMEM_MUST_COPY);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+    } else {
+        r = MHD_create_response_from_buffer(resp->text_len, (void *)(resp->text ? resp->text : ""),
+                                            MHD_RESPMEM_MUST_COPY);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                resp->content_type ? resp->content_type : "text/plain; charset=utf-8");
+    }
+    MHD_add_response_header(r, "X-Request-Id", rs->request_id);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
+    MHD_destroy_response(r);
+    resp->status = status;
+    return ret;
+}
+
+static void error_resp(api_resp *resp, const err_detail *err) {
+    resp->status = err_http_status(err->kind);
+    resp->body = jsonx_error_body(err);
+}
+
+/* A refused or failed change by a signed-in actor is recorded after the
+ * rollback, in its own transaction, so the trail shows attempts too. */
+static void audit_failure(api_server *s, api_req *req, const api_route *rt, const err_detail *e) {
+    if (strcmp(rt->method, "GET") == 0 || req->ctx.actor.role == ROLE_NONE) return;
+    err_detail ignore = {0};
+    if (store_begin(s->st, true, &req->ctx.tx, &ignore)) return;
+    const char *action = arena_printf(req->ar, "%s %s", rt->method, rt->pattern);
+    if (audit_append(&req->ctx, action, req->path, e->code, e->message, &ignore) ||
+        store_commit(req->ctx.tx, &ignore))
+        log_msg(LOG_WARN, "audit of a failed request not written: %s", ignore.message);
+    if (ignore.kind) store_rollback(req->ctx.tx);
+    req->ctx.tx = NULL;
+}
+
+static err_kind authenticate(api_server *s, api_req *req, const api_route *rt, err_detail *err) {
+    if (!req->token) {
+        if (rt->roles == ROLES_PUBLIC) return ERR_OK;
+        return err_set(err, ERR_UNAUTHORIZED, "token_missing", NULL, "请先登录（缺少访问令牌）");
+    }
+    store_tx *tx;
+    err_kind k = store_begin(s->st, false, &tx, err);
+    if (k) return k;
+    req->ctx.tx = tx;
+    int64_t expires;
+    k = auth_resolve(&req->ctx, req->token, &req->ctx.actor, &expires, err);
+    store_rollback(tx);
+    req->ctx.tx = NULL;
+    if (k && rt->roles == ROLES_PUBLIC) {   /* a stale token on a public route is ignored */
+        err_clear(err);
+        memset(&req->ctx.actor, 0, sizeof req->ctx.actor);
+        return ERR_OK;
+    }
+    if (k) return k;
+    if (rt->roles != ROLES_PUBLIC && !(rt->roles & ROLE_BIT(req->ctx.actor.role)))
+        return err_set(err, ERR_FORBIDDEN, "forbidden", NULL, "当前角色（%s）无权办理此业务",
+                       svc_role_name_zh(req->ctx.actor.role));
+    return ERR_OK;
+}
+
+/* X-Channel names the desk a request comes from (the terminal sends
+ * "terminal"); otherwise the role's own channel. */
+static const char *channel_of(api_req *req) {
+    const char *h = MHD_lookup_connection_value((struct MHD_Connection *)req->conn, MHD_HEADER_KIND,
+                                                "X-Channel");
+    if (h && svc_channel_valid(h)) return arena_strdup(req->ar, h);
+    switch (req->ctx.actor.role) {
+    case ROLE_PERSON: return "portal";
+    case ROLE_UNIT: return "unit_client";
+    case ROLE_NONE: return "portal";
+    default: return "counter";
+    }
+}
+
+static void run_route(api_server *s, api_req *req, const api_route *rt, api_resp *resp) {
+    err_detail err = {0};
+    err_kind k = authenticate(s, req, rt, &err);
+    if (!k) req->ctx.channel = channel_of(req);
+    if (!k && rt->tx != TX_NONE) k = store_begin(s->st, rt->tx == TX_WRITE, &req->ctx.tx, &err);
+    if (!k) {
+        k = rt->handler(req, resp, &err);
+        if (req->ctx.tx) {
+            if (k == ERR_OK || req->commit_on_error) {
+                err_detail cerr = {0};
+                err_kind ck = store_commit(req->ctx.tx, &cerr);
+                if (ck && !k) { k = ck; err = cerr; }
+            } else {
+                store_rollback(req->ctx.tx);
+            }
+            req->ctx.tx = NULL;
+        }
+        if (k && !req->commit_on_error) audit_failure(s, req, rt, &err);
+    }
+    if (k) {
+        json_decref(resp->body);
+        resp->body = NULL;
+        error_resp(resp, &err);
+    }
+}
+
+static void log_access(api_server *s, req_state *rs, const char *method, const char *url,
+                       int status, int64_t micros, const api_req *req) {
+    if (s->quiet) return;
+    json_t *f = json_pack("{s:s, s:s, s:s, s:i, s:f, s:s}", "request_id", rs->request_id,
+                          "method", method, "path", url, "status", status, "ms",
+                          (double)micros / 1000.0, "role",
+                          svc_role_name(req ? req->ctx.actor.role : ROLE_NONE));
+    if (rs->route >= 0) json_object_set_new(f, "route", json_string(api_routes[rs->route].pattern));
+    log_json(LOG_INFO, "http", f);
+}
+
+static void fill_ctx(api_server *s, api_req *req, req_state *rs, struct MHD_Connection *c) {
+    req->ar = rs->ar;
+    req->conn = c;
+    req->server = s;
+    req->body = rs->body;
+    req->body_len = rs->body_len;
+    req->param_count = rs->param_count;
+    memcpy(req->params, rs->params, sizeof req->params);
+    req->token = bearer_of(c);
+    req->ctx.ar = rs->ar;
+    req->ctx.pol = s->pol;
+    req->ctx.cal = s->cal;
+    req->ctx.business_date = s->as_of ? s->as_of : clock_today();
+    req->ctx.now_ms = clock_now_ms();
+    req->ctx.request_id = rs->request_id;
+    req->ctx.channel = "portal";
+}
+
+static enum MHD_Result finish(api_server *s, struct MHD_Connection *c, req_state *rs,
+                              const char *method, const char *url) {
+    api_req req = {.method = method, .path = url};
+    api_resp resp = {0};
+    fill_ctx(s, &req, rs, c);
+    err_detail err = {0};
+    if (rs->too_large) {
+        err_set(&err, ERR_TOO_LARGE, "body_too_large", NULL, "请求体过大，上限 %zu 字节", rs->body_max);
+        error_resp(&resp, &err);
+    } else if (rs->match == 404 && strcmp(method, "GET") == 0 && strncmp(url, "/api/", 5) != 0) {
+        rs->route = -1;
+        if (api_static_serve(s->web_dir, url, rs->ar, &resp, &err)) error_resp(&resp, &err);
+    } else if (rs->match == 404) {
+        err_set(&err, ERR_NOT_FOUND, "route_not_found", NULL, "没有这个接口：%s %s", method, url);
+        error_resp(&resp, &err);
+    } else if (rs->match == 405) {
+        err_set(&err, ERR_INVALID, "method_not_allowed", NULL, "接口 %s 不支持 %s 方法", url, method);
+        error_resp(&resp, &err);
+        resp.status = 405;
+    } else {
+        run_route(s, &req, &api_routes[rs->route], &resp);
+    }
+    enum MHD_Result ret = send_resp(c, rs, &resp);
+    int64_t micros = now_us() - rs->start_us;
+    api_metrics_observe(s->metrics, rs->route, resp.status, micros);
+    log_access(s, rs, method, url, resp.status, micros, &req);
+    return ret;
+}
+
+static req_state *begin_request(struct MHD_Connection *c, const char *method, const char *url) {
+    arena *ar = arena_create(16 * 1024);
+    req_state *rs = arena_alloc(ar, sizeof *rs);
+    rs->ar = ar;
+    rs->start_us = now_us();
+    request_id_of(c, rs->request_id);
+    rs->match = api_route_match(method, url, ar, &rs->route, rs->params, &rs->param_count);
+    if (rs->route < 0) rs->route = -2;
+    rs->body_max = rs->route >= 0 ? api_routes[rs->route].body_max_bytes : 0;
+    return rs;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls) {
+    api_server *s = cls;
+    req_state *rs = *con_cls;
+    if (!rs) {
+        *con_cls = begin_request(c, method, url);
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        size_t n = *upload_size;
+        *upload_size = 0;
+        if (rs->too_large || rs->body_len + n > rs->body_max) {
+            rs->too_large = true;   /* keep reading, answer 413 at the end */
+            return MHD_YES;
+        }
+        char *nb = arena_alloc(rs->ar, rs->body_len + n + 1);
+        if (rs->body_len) memcpy(nb, rs->body, rs->body_len);
+        memcpy(nb + rs->body_len, upload, n);
+        rs->body = nb;
+        rs->body_len += n;
+        return MHD_YES;
+    }
+    return finish(s, c, rs, method, url);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+    req_state *rs = *con_cls;
+    if (rs) arena_destroy(rs->ar);
+    *con_cls = NULL;
+}
+
+static err_kind parse_listen(const char *listen, struct sockaddr_in *sa, err_detail *err) {
+    const char *colon = listen ? strrchr(listen, ':') : NULL;
+    if (!colon)
+        return err_set(err, ERR_INVALID, "invalid_listen", "listen", "监听地址应为 HOST:PORT：%s",
+                       listen ? listen : "");
+    char host[64];
+    size_t hl = (size_t)(colon - listen);
+    if (hl == 0 || hl >= sizeof host)
+        return err_set(err, ERR_INVALID, "invalid_listen", "listen", "监听地址的主机部分无效：%s", listen);
+    memcpy(host, listen, hl);
+    host[hl] = 0;
+    if (strcmp(host, "localhost") == 0) snprintf(host, sizeof host, "127.0.0.1");
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535 || colon[1] == 0)
+        return err_set(err, ERR_INVALID, "invalid_listen", "listen", "端口无效：%s", colon + 1);
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+        return err_set(err, ERR_INVALID, "invalid_listen", "listen", "主机地址应为 IPv4 地址：%s", host);
+    return ERR_OK;
+}
+
+err_kind api_server_start(const api_config *cfg, store *st, const policy *pol,
+                          const workday_cal *cal, api_server **out, err_detail *err) {
+    struct sockaddr_in sa;
+    err_kind k = parse_listen(cfg->listen, &sa, err);
+    if (k) return k;
+    int threads = cfg->threads > 0 ? cfg->threads : 4;
+    if (threads > LIMIT_SERVER_THREADS_MAX) threads = LIMIT_SERVER_THREADS_MAX;
+    api_server *s = calloc(1, sizeof *s);
+    if (!s) abort();
+    s->st = st;
+    s->pol = pol;
+    s->cal = cal;
+    s->as_of = cfg->as_of;
+    s->quiet = cfg->quiet;
+    s->web_dir = cfg->web_dir ? strdup(cfg->web_dir) : NULL;
+    s->metrics = api_metrics_create(api_route_count);
+    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+                            0, NULL, NULL, on_request, s,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
+                            MHD_OPTION_END);
+    if (!s->d) {
+        api_server_stop(s);
+        return err_set(err, ERR_UNAVAILABLE, "listen_failed", "listen", "无法在 %s 上监听（端口被占用？）",
+                       cfg->listen);
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : ntohs(sa.sin_port);
+    *out = s;
+    return ERR_OK;
+}
+
+void api_server_stop(api_server *s) {
+    if (!s) return;
+    if (s->d) MHD_stop_daemon(s->d);
+    api_metrics_destroy(s->metrics);
+    free(s->web_dir);
+    free(s);
+}
