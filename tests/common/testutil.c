@@ -1,4 +1,6 @@
 #define _GNU_SOURCE
+#include <string.h>
+#include <strings.h>
 #include "testutil.h"
 
 #include <ftw.h>
@@ -123,4 +125,139 @@ int64_t tu_add_unit(tu_env *e, const char *code, const char *name) {
     if (store_exec(e->ctx.tx, STORE_Q_UNIT_INSERT, &err, "tti", code, name, e->ctx.now_ms))
         fail_msg("unit insert: %s", err.message);
     return store_last_insert_id(e->ctx.tx);
+}
+
+#include <curl/curl.h>
+
+#include "api/api.h"
+#include "svc/demo.h"
+
+tu_server *tu_server_start(const char *as_of, int with_demo) {
+    tu_server *s = calloc(1, sizeof *s);
+    assert_non_null(s);
+    s->env = tu_env_open(ROLE_SYSTEM, as_of);
+    err_detail err = {0};
+    if (with_demo && demo_seed(&s->env->ctx, &err)) fail_msg("demo: %s", err.message);
+    if (store_commit(s->env->ctx.tx, &err)) fail_msg("commit: %s", err.message);
+    s->env->ctx.tx = NULL;
+    api_config cfg = {.listen = "127.0.0.1:0", .web_dir = tu_source_path("web"),
+                      .as_of = s->env->ctx.business_date, .threads = 2, .quiet = true};
+    if (api_server_start(&cfg, s->env->st, s->env->pol, s->env->cal, &s->srv, &err))
+        fail_msg("server: %s", err.message);
+    s->port = api_server_port(s->srv);
+    snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    return s;
+}
+
+void tu_server_stop(tu_server *s) {
+    if (!s) return;
+    api_server_stop(s->srv);
+    tu_env_close(s->env);
+    curl_global_cleanup();
+    free(s);
+}
+
+typedef struct grow { char *p; size_t n; } grow;
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud) {
+    grow *g = ud;
+    size_t add = size * nmemb;
+    char *np = realloc(g->p, g->n + add + 1);
+    if (!np) return 0;
+    memcpy(np + g->n, ptr, add);
+    g->p = np;
+    g->n += add;
+    g->p[g->n] = 0;
+    return add;
+}
+
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud) {
+    tu_resp *r = ud;
+    size_t n = size * nmemb;
+    if (n > 14 && strncasecmp(ptr, "X-Request-Id: ", 14) == 0) {
+        size_t v = n - 14;
+        while (v && (ptr[14 + v - 1] == '\r' || ptr[14 + v - 1] == '\n')) v--;
+        snprintf(r->request_id, sizeof r->request_id, "%.*s", (int)v, ptr + 14);
+    }
+    return n;
+}
+
+tu_resp tu_http(tu_server *s, const char *method, const char *path, const char *token,
+                const char *body, const char *extra_header) {
+    tu_resp r = {0};
+    CURL *c = curl_easy_init();
+    assert_non_null(c);
+    char url[2048];
+    snprintf(url, sizeof url, "%s%s", s->base, path);
+    grow g = {0};
+    struct curl_slist *h = NULL;
+    char auth[256];
+    if (token) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+        h = curl_slist_append(h, auth);
+    }
+    if (body) h = curl_slist_append(h, "Content-Type: application/json");
+    if (extra_header) h = curl_slist_append(h, extra_header);
+    h = curl_slist_append(h, "Expect:");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &g);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    }
+    CURLcode rc = curl_easy_perform(c);
+    if (rc != CURLE_OK) fail_msg("curl %s %s: %s", method, path, curl_easy_strerror(rc));
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+    char *ct = NULL;
+    curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
+    if (ct) snprintf(r.content_type, sizeof r.content_type, "%s", ct);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    r.body = g.p ? g.p : strdup("");
+    if (strncmp(r.content_type, "application/json", 16) == 0) r.json = json_loads(r.body, 0, NULL);
+    return r;
+}
+
+void tu_resp_free(tu_resp *r) {
+    json_decref(r->json);
+    free(r->body);
+    memset(r, 0, sizeof *r);
+}
+
+const char *tu_err_code(const tu_resp *r) {
+    const char *c = json_string_value(json_object_get(json_object_get(r->json, "error"), "code"));
+    return c ? c : "";
+}
+
+char *tu_sign_in(tu_server *s, const char *role, const char *login, const char *password) {
+    json_t *b;
+    if (strcmp(role, "person") == 0) {
+        b = json_pack("{s:s, s:s, s:s}", "role", role, "id_number", login, "password", password);
+    } else if (strcmp(role, "unit") == 0) {
+        char code[64];
+        snprintf(code, sizeof code, "%s", login);
+        char *slash = strchr(code, '/');
+        assert_non_null(slash);
+        *slash = 0;
+        b = json_pack("{s:s, s:s, s:s, s:s}", "role", role, "unit_code", code, "operator", slash + 1,
+                      "password", password);
+    } else {
+        b = json_pack("{s:s, s:s, s:s}", "role", role, "username", login, "password", password);
+    }
+    char *body = json_dumps(b, JSON_COMPACT);
+    json_decref(b);
+    tu_resp r = tu_http(s, "POST", "/api/v1/sessions", NULL, body, NULL);
+    free(body);
+    if (r.status != 201) fail_msg("sign-in %s %s: %ld %s", role, login, r.status, r.body);
+    char *tok = strdup(json_string_value(json_object_get(r.json, "token")));
+    tu_resp_free(&r);
+    return tok;
 }

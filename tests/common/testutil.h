@@ -43,4 +43,36 @@ void tu_env_close(tu_env *e);
 int64_t tu_add_person(tu_env *e, const char *id_number, const char *name);
 int64_t tu_add_unit(tu_env *e, const char *code, const char *name);
 
+/* API tests: the real server on a free port with a fresh database
+ * (migrations, catalog, and the demo data when with_demo). */
+#include <jansson.h>
+typedef struct tu_server {
+    tu_env *env;            /* its transaction is closed while the server runs */
+    struct api_server *srv;
+    int port;
+    char base[64];
+} tu_server;
+
+tu_server *tu_server_start(const char *as_of, int with_demo);
+void tu_server_stop(tu_server *s);
+
+typedef struct tu_resp {
+    long status;
+    json_t *json;           /* parsed body, or NULL when not JSON */
+    char *body;             /* raw body */
+    char content_type[128];
+    char request_id[64];    /* X-Request-Id of the answer */
+} tu_resp;
+
+/* One HTTP call. token may be NULL; body may be NULL; extra_header may be NULL
+ * ("Name: value"). */
+tu_resp tu_http(tu_server *s, const char *method, const char *path, const char *token,
+                const char *body, const char *extra_header);
+void tu_resp_free(tu_resp *r);
+/* Signs in (role "person", "unit" or "staff" with the login as the session call
+ * takes it; unit login "CODE/operator") and returns a malloc'd token. */
+char *tu_sign_in(tu_server *s, const char *role, const char *login, const char *password);
+/* The error code of a JSON error body, or "". */
+const char *tu_err_code(const tu_resp *r);
+
 #endif
