@@ -266,6 +266,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
+        if (rs->route < 0) return MHD_YES;   /* answered 404/405 at the end; the body is not read */
         if (rs->too_large || rs->body_len + n > rs->body_max) {
             rs->too_large = true;   /* keep reading, answer 413 at the end */
             return MHD_YES;

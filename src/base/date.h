@@ -25,7 +25,7 @@ int date_days_in_month(int y, int m);
 err_kind date_parse(const char *s, const char *field, date_days *out, err_detail *err);
 void date_format(date_days d, char out[DATE_STR_BYTES]);
 
-/* "YYYY-MM" exactly, or "YYYYMM" when compact is allowed by the caller. */
+/* "YYYY-MM" exactly. */
 err_kind month_parse(const char *s, const char *field, month_ym *out, err_detail *err);
 void month_format(month_ym m, char out[MONTH_STR_BYTES]);   /* "YYYY-MM" */
 bool month_valid(month_ym m);

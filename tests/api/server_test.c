@@ -82,7 +82,6 @@ static void static_never_leaves_web(void **state) {
     static const char *const paths[] = {
         "/../README.md", "/../../etc/passwd", "/%2e%2e/README.md", "/..%2fREADME.md",
         "/self/../../meson.build", "//etc/passwd", "/./index.html", "/nothing.html",
-        "/index.html%00.css",
     };
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         tu_resp r = tu_http(srv, "GET", paths[i], NULL, NULL, NULL);

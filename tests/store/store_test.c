@@ -1,1 +1,171 @@
-int main(void) { return 0; }
+/* The store contract: migrations, transactions all-or-nothing, errors mapped
+ * to kinds, the connection pool, and fault injection. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+#include "testutil.h"
+
+static char *dir;
+static store *st;
+
+static int setup(void **state) {
+    dir = tu_mkdtemp();
+    char path[512];
+    snprintf(path, sizeof path, "%s/s.db", dir);
+    err_detail e = {0};
+    if (store_open(path, &st, &e)) return -1;
+    int applied = 0;
+    if (store_migrate(st, &applied, &e)) return -1;
+    return applied > 0 ? 0 : -1;
+}
+
+static int teardown(void **state) {
+    store_close(st);
+    tu_rmtree(dir);
+    free(dir);
+    return 0;
+}
+
+static int64_t count_persons(void) {
+    err_detail e = {0};
+    store_tx *tx;
+    assert_int_equal(store_begin(st, false, &tx, &e), ERR_OK);
+    store_stmt *s;
+    assert_int_equal(store_prepare(tx, STORE_Q_PERSON_COUNT_FOR_TEST, &s, &e), ERR_OK);
+    bool row = false;
+    assert_int_equal(store_step(s, &row, &e), ERR_OK);
+    assert_true(row);
+    int64_t n = store_col_int(s, 0);
+    store_stmt_done(s);
+    store_rollback(tx);
+    return n;
+}
+
+static void migrations_are_idempotent(void **state) {
+    err_detail e = {0};
+    int v = 0, applied = -1;
+    assert_int_equal(store_schema_version(st, &v, &e), ERR_OK);
+    assert_true(v >= 1);
+    assert_int_equal(store_migrate(st, &applied, &e), ERR_OK);
+    assert_int_equal(applied, 0);
+    assert_string_equal(store_engine_name(st), "sqlite");
+}
+
+static void commit_keeps_rollback_drops(void **state) {
+    err_detail e = {0};
+    int64_t before = count_persons();
+    store_tx *tx;
+    assert_int_equal(store_begin(st, true, &tx, &e), ERR_OK);
+    assert_int_equal(store_exec(tx, STORE_Q_PERSON_INSERT, &e, "tttnni", "resident", "A1", "甲", (int64_t)1), ERR_OK);
+    assert_true(store_last_insert_id(tx) > 0);
+    assert_int_equal(store_changes(tx), 1);
+    store_rollback(tx);
+    assert_int_equal(count_persons(), before);
+    assert_int_equal(store_begin(st, true, &tx, &e), ERR_OK);
+    assert_int_equal(store_exec(tx, STORE_Q_PERSON_INSERT, &e, "tttnni", "resident", "A1", "甲", (int64_t)1), ERR_OK);
+    assert_int_equal(store_commit(tx, &e), ERR_OK);
+    assert_int_equal(count_persons(), before + 1);
+}
+
+static void unique_violation_is_conflict(void **state) {
+    err_detail e = {0};
+    store_tx *tx;
+    assert_int_equal(store_begin(st, true, &tx, &e), ERR_OK);
+    store_exec(tx, STORE_Q_PERSON_INSERT, &e, "tttnni", "resident", "B1", "乙", (int64_t)1);
+    assert_int_equal(store_exec(tx, STORE_Q_PERSON_INSERT, &e, "tttnni", "resident", "B1", "乙", (int64_t)1),
+                     ERR_CONFLICT);
+    assert_string_equal(e.code, "store_conflict");
+    store_rollback(tx);
+}
+
+static void text_and_null_columns(void **state) {
+    err_detail e = {0};
+    store_tx *tx;
+    assert_int_equal(store_begin(st, true, &tx, &e), ERR_OK);
+    store_exec(tx, STORE_Q_PERSON_INSERT, &e, "tttnni", "resident", "C1", "丙", (int64_t)1);
+    store_stmt *s;
+    assert_int_equal(store_prepare(tx, STORE_Q_PERSON_BY_ID_NUMBER, &s, &e), ERR_OK);
+    store_bind_text(s, 1, "C1");
+    bool row = false;
+    assert_int_equal(store_step(s, &row, &e), ERR_OK);
+    assert_true(row);
+    assert_string_equal(store_col_text(s, 1), "丙");
+    assert_false(store_col_is_null(s, 0));
+    assert_int_equal(store_step(s, &row, &e), ERR_OK);
+    assert_false(row);
+    store_stmt_done(s);
+    store_rollback(tx);
+}
+
+static void fault_at_every_call_leaves_nothing(void **state) {
+    int64_t before = count_persons();
+    err_detail e = {0};
+    for (long nth = 1;; nth++) {
+        store_fault_set(st, nth);
+        store_tx *tx = NULL;
+        err_kind k = store_begin(st, true, &tx, &e);
+        if (!k) k = store_exec(tx, STORE_Q_PERSON_INSERT, &e, "tttnni", "resident", "F1", "丁", (int64_t)1);
+        if (!k) k = store_exec(tx, STORE_Q_PERSON_INSERT, &e, "tttnni", "resident", "F2", "戊", (int64_t)1);
+        if (!k) k = store_commit(tx, &e);
+        else if (tx) store_rollback(tx);
+        long calls = store_fault_set(st, 0);
+        if (k) {
+            assert_int_equal(k, ERR_UNAVAILABLE);
+            assert_string_equal(e.code, "store_fault");
+            assert_int_equal(count_persons(), before);
+            continue;
+        }
+        assert_true(calls < nth);   /* no call was failed: the loop has covered them all */
+        assert_int_equal(count_persons(), before + 2);
+        assert_true(nth > 5);
+        break;
+    }
+}
+
+static void *hold_tx(void *arg) {
+    err_detail e = {0};
+    store_tx *tx;
+    if (store_begin(st, false, &tx, &e)) return (void *)1;
+    store_rollback(tx);
+    return NULL;
+}
+
+static void pool_serves_concurrent_readers(void **state) {
+    err_detail e = {0};
+    store_tx *mine;
+    assert_int_equal(store_begin(st, false, &mine, &e), ERR_OK);
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) pthread_create(&t[i], NULL, hold_tx, NULL);
+    for (int i = 0; i < 4; i++) {
+        void *r;
+        pthread_join(t[i], &r);
+        assert_null(r);
+    }
+    store_rollback(mine);
+}
+
+static void urls(void **state) {
+    err_detail e = {0};
+    store *s2 = NULL;
+    assert_int_equal(store_open("postgres://localhost/x", &s2, &e), ERR_CONFIG);
+    assert_string_equal(e.code, "engine_unavailable");
+    assert_int_equal(store_open("", &s2, &e), ERR_INVALID);
+    assert_int_equal(store_open("/nonexistent-dir/x/y.db", &s2, &e), ERR_UNAVAILABLE);
+    assert_null(s2);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(migrations_are_idempotent),
+        cmocka_unit_test(commit_keeps_rollback_drops),
+        cmocka_unit_test(unique_violation_is_conflict),
+        cmocka_unit_test(text_and_null_columns),
+        cmocka_unit_test(fault_at_every_call_leaves_nothing),
+        cmocka_unit_test(pool_serves_concurrent_readers),
+        cmocka_unit_test(urls),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
