@@ -28,9 +28,22 @@ void err_clear(err_detail *d) {
     if (d) memset(d, 0, sizeof *d);
 }
 
+/* A message cut at its buffer's end may end inside a UTF-8 character; JSON
+ * must never carry half a character, so drop the incomplete tail. */
+static void utf8_trim_tail(char *s) {
+    size_t n = strlen(s);
+    size_t i = n;
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) i--;   /* continuation bytes */
+    if (i == 0) return;
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (n - (i - 1) < want) s[i - 1] = 0;
+}
+
 static void copy_str(char *dst, size_t cap, const char *src) {
     if (!src) src = "";
     snprintf(dst, cap, "%s", src);
+    utf8_trim_tail(dst);
 }
 
 err_kind err_set(err_detail *d, err_kind kind, const char *code, const char *field,
@@ -44,6 +57,7 @@ err_kind err_set(err_detail *d, err_kind kind, const char *code, const char *fie
     va_start(ap, fmt);
     vsnprintf(d->message, sizeof d->message, fmt, ap);
     va_end(ap);
+    utf8_trim_tail(d->message);
     return kind;
 }
 
@@ -59,6 +73,7 @@ void err_rule_add(err_detail *d, const char *code, const char *data_json, const 
     va_start(ap, fmt);
     vsnprintf(r->message, sizeof r->message, fmt, ap);
     va_end(ap);
+    utf8_trim_tail(r->message);
 }
 
 err_kind err_rules_finish(err_detail *d) {

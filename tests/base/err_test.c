@@ -48,11 +48,25 @@ static void rules_collect(void **state) {
     assert_int_equal(d.rule_count, ERR_RULES_MAX);
 }
 
+static void long_chinese_message_is_cut_on_a_character(void **state) {
+    err_detail d;
+    err_clear(&d);
+    char longer[600] = "";
+    for (int i = 0; i < 150; i++) strncat(longer, "社", sizeof longer - strlen(longer) - 1);
+    for (int off = 0; off < 3; off++) {
+        err_set(&d, ERR_INVALID, "x", NULL, "%.*s%s", off, "abc", longer);
+        size_t n = strlen(d.message);
+        assert_true(n < sizeof d.message);
+        assert_int_equal((n - (size_t)off) % 3, 0);   /* whole three-byte characters only */
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(status_table),
         cmocka_unit_test(set_fills_detail),
         cmocka_unit_test(rules_collect),
+        cmocka_unit_test(long_chinese_message_is_cut_on_a_character),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
