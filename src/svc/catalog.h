@@ -41,4 +41,7 @@ err_kind catalog_get(svc_ctx *ctx, const char *id, catalog_item *out, err_detail
  * "review within 3 working days", ...) into working days: 0 immediate, -1 unknown. */
 int catalog_parse_time_limit(const char *text);
 
+/* Whether a comma list ("person,institution") holds value exactly. */
+bool catalog_list_has(const char *list, const char *value);
+
 #endif
