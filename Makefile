@@ -25,6 +25,7 @@ run: build
 	@if [ ! -f $(DB) ]; then \
 	  $(BUILD)/sipf migrate --db $(DB) && $(BUILD)/sipf seed-demo --db $(DB); \
 	fi
+	@$(BUILD)/sipf seed-demo --list
 	$(BUILD)/sipf serve --db $(DB) --listen $(LISTEN)
 
 test: build check-banned

@@ -48,8 +48,7 @@ int cmd_seed_demo(cli_opts *o) {
     if (!k) k = cli_env_end(&env, demo_seed(&env.ctx, &err), &err);
     cli_env_close(&env);
     if (k) return cli_fail(&err);
-    printf("演示数据已写入 %s\n", o->db);
-    print_logins();
+    printf("演示数据已写入 %s（sipf seed-demo --list 列出演示账号）\n", o->db);
     return 0;
 }
 

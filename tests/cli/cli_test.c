@@ -78,7 +78,11 @@ static void migrate_seed_verify(void **state) {
     free(out);
     snprintf(args, sizeof args, "seed-demo --db %s --as-of 2026-11-23", db);
     assert_int_equal(run(args, &out), 0);
+    assert_non_null(strstr(out, "演示数据已写入"));
+    free(out);
+    assert_int_equal(run("seed-demo --list", &out), 0);
     assert_non_null(strstr(out, "admin"));
+    assert_non_null(strstr(out, "Staff@2026"));
     free(out);
     assert_int_equal(run(args, &out), 6);    /* already there: conflict */
     assert_non_null(strstr(out, "demo_present"));
