@@ -29,7 +29,7 @@ run: build
 	$(BUILD)/sipf serve --db $(DB) --listen $(LISTEN)
 
 test: build check-banned
-	meson test -C $(BUILD) --print-errorlogs --num-processes 2
+	@bash scripts/run-tests.sh $(BUILD)
 
 check-banned:
 	@bash scripts/check-banned.sh
