@@ -23,5 +23,6 @@ async function load() {
   count.textContent = `共 ${data.count} 项`;
 }
 
+if (document.body.dataset.audience) audience.value = document.body.dataset.audience;
 audience.addEventListener('change', load);
 load();

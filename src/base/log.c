@@ -33,7 +33,7 @@ void log_json(log_level level, const char *msg, json_t *fields) {
     json_object_set_new(o, "ts", json_string(ts));
     json_object_set_new(o, "level", json_string(level_names[level]));
     json_object_set_new(o, "msg", json_string(msg));
-    char *line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    char *line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(6));
     json_decref(o);
     if (!line) return;
     pthread_mutex_lock(&log_mu);
