@@ -20,14 +20,8 @@ static json_t *actor_json(const svc_actor *a) {
 }
 
 static json_t *instant_json(int64_t ms) {
-    /* ISO 8601 in Beijing time, the center's clock */
-    int64_t local_s = ms / 1000 + 8 * 3600;
-    date_days d = (date_days)(local_s / 86400);
-    int secs = (int)(local_s % 86400);
-    char day[DATE_STR_BYTES];
-    date_format(d, day);
-    char buf[40];
-    snprintf(buf, sizeof buf, "%sT%02d:%02d:%02d+08:00", day, secs / 3600, secs / 60 % 60, secs % 60);
+    char buf[CLOCK_STR_BYTES];
+    clock_format(ms, CLOCK_ISO, buf);
     return json_string(buf);
 }
 

@@ -5,6 +5,7 @@
 
 #include <assert.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -14,8 +15,6 @@ enum {
     /* The widest year month_add and friends accept as arithmetic input. */
     MONTH_ARITH_YEAR_MIN = 1,
     MONTH_ARITH_YEAR_MAX = 9999,
-    /* How much of a bad input is quoted back in an error message. */
-    ECHO_BYTES_MAX = 40,
     CENTER_UTC_OFFSET_S = 8 * 3600, /* Asia/Shanghai, no daylight saving */
     SECONDS_PER_DAY = 86400,
 };
@@ -111,26 +110,8 @@ static bool get_digits(const char *s, int width, int *out) {
     return true;
 }
 
-/* A printable, bounded copy of untrusted input for an error message: ASCII
- * graphic characters and spaces pass, anything else becomes '?', and long input
- * is cut with "...". */
-static void echo_input(const char *s, char *out, size_t cap) {
-    size_t n = 0;
-    if (!s) s = "";
-    size_t i = 0;
-    for (; s[i] && i < ECHO_BYTES_MAX && n + 1 < cap; i++) {
-        unsigned char c = (unsigned char)s[i];
-        out[n++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-    }
-    if (s[i] && n + 4 < cap) {
-        memcpy(out + n, "...", 3);
-        n += 3;
-    }
-    out[n] = 0;
-}
-
 err_kind date_parse(const char *s, const char *field, date_days *out, err_detail *err) {
-    char echo[ECHO_BYTES_MAX + 8];
+    char echo[ERR_ECHO_BYTES];
     int y, m, d;
     if (!s || !*s)
         return err_set(err, ERR_INVALID, "invalid_date", field,
@@ -138,7 +119,7 @@ err_kind date_parse(const char *s, const char *field, date_days *out, err_detail
     bool ok = strlen(s) == 10 && s[4] == '-' && s[7] == '-' && get_digits(s, 4, &y) &&
               get_digits(s + 5, 2, &m) && get_digits(s + 8, 2, &d) && date_valid_ymd(y, m, d);
     if (!ok) {
-        echo_input(s, echo, sizeof echo);
+        err_echo(s, echo);
         return err_set(err, ERR_INVALID, "invalid_date", field,
                        "日期格式应为 YYYY-MM-DD 且为真实日期（%d 至 %d 年）：%s", DATE_YEAR_MIN,
                        DATE_YEAR_MAX, echo);
@@ -169,14 +150,14 @@ bool month_valid(month_ym m) {
 }
 
 err_kind month_parse(const char *s, const char *field, month_ym *out, err_detail *err) {
-    char echo[ECHO_BYTES_MAX + 8];
+    char echo[ERR_ECHO_BYTES];
     int y, m;
     if (!s || !*s)
         return err_set(err, ERR_INVALID, "invalid_month", field, "月份不能为空，格式应为 YYYY-MM");
     bool ok = strlen(s) == 7 && s[4] == '-' && get_digits(s, 4, &y) &&
               get_digits(s + 5, 2, &m) && month_valid(y * 100 + m);
     if (!ok) {
-        echo_input(s, echo, sizeof echo);
+        err_echo(s, echo);
         return err_set(err, ERR_INVALID, "invalid_month", field,
                        "月份格式应为 YYYY-MM 且为真实月份（%d 至 %d 年）：%s", DATE_YEAR_MIN,
                        DATE_YEAR_MAX, echo);
@@ -263,7 +244,28 @@ int64_t clock_now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-date_days clock_today(void) {
-    const int64_t local_s = floor_div(clock_now_ms(), 1000) + CENTER_UTC_OFFSET_S;
+date_days clock_day_of(int64_t ms) {
+    const int64_t local_s = floor_div(ms, 1000) + CENTER_UTC_OFFSET_S;
     return (date_days)floor_div(local_s, SECONDS_PER_DAY);
+}
+
+date_days clock_today(void) {
+    return clock_day_of(clock_now_ms());
+}
+
+void clock_format(int64_t ms, clock_style style, char out[CLOCK_STR_BYTES]) {
+    const int64_t local_ms = ms + (int64_t)CENTER_UTC_OFFSET_S * 1000;
+    const int64_t day_ms = (int64_t)SECONDS_PER_DAY * 1000;
+    const int64_t days = floor_div(local_ms, day_ms);
+    const int64_t in_day = local_ms - days * day_ms;
+    char d[DATE_STR_BYTES];
+    date_format((date_days)days, d);
+    int h = (int)(in_day / 3600000), m = (int)(in_day / 60000 % 60), sec = (int)(in_day / 1000 % 60);
+    switch (style) {
+    case CLOCK_ISO: snprintf(out, CLOCK_STR_BYTES, "%sT%02d:%02d:%02d+08:00", d, h, m, sec); break;
+    case CLOCK_ISO_MS:
+        snprintf(out, CLOCK_STR_BYTES, "%sT%02d:%02d:%02d.%03d+08:00", d, h, m, sec, (int)(in_day % 1000));
+        break;
+    case CLOCK_MINUTE: snprintf(out, CLOCK_STR_BYTES, "%s %02d:%02d", d, h, m); break;
+    }
 }

@@ -43,4 +43,14 @@ date_days date_add_years(date_days d, int years);  /* Feb 29 -> Feb 28 */
 int64_t clock_now_ms(void);
 date_days clock_today(void);  /* UTC+8, the center's local date */
 
+/* An instant shown in the center's local time (UTC+8, no daylight saving). */
+typedef enum clock_style {
+    CLOCK_ISO,       /* "2026-09-30T10:00:00+08:00" */
+    CLOCK_ISO_MS,    /* "2026-09-30T10:00:00.000+08:00" */
+    CLOCK_MINUTE,    /* "2026-09-30 10:00" */
+} clock_style;
+enum { CLOCK_STR_BYTES = 40 };
+date_days clock_day_of(int64_t ms);
+void clock_format(int64_t ms, clock_style style, char out[CLOCK_STR_BYTES]);
+
 #endif

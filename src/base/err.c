@@ -87,6 +87,24 @@ err_kind err_rules_finish(err_detail *d) {
     return ERR_RULE;
 }
 
+void err_echo_span(const char *s, size_t n, char *out, size_t cap) {
+    size_t k = 0, i = 0;
+    for (; i < n && i < ERR_ECHO_INPUT_MAX && k + 1 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[k++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+    if (i < n && k + 4 < cap) {
+        memcpy(out + k, "...", 3);
+        k += 3;
+    }
+    out[k] = 0;
+}
+
+void err_echo(const char *s, char out[ERR_ECHO_BYTES]) {
+    if (!s) s = "";
+    err_echo_span(s, strlen(s), out, ERR_ECHO_BYTES);
+}
+
 int err_http_status(err_kind kind) {
     assert(kind >= ERR_OK && kind < ERR_KIND_COUNT);
     return err_table[kind].http_status;

@@ -62,6 +62,12 @@ void err_rule_add(err_detail *d, const char *code, const char *data_json,
  * message, and returns ERR_RULE; otherwise returns ERR_OK. */
 err_kind err_rules_finish(err_detail *d);
 
+/* Quotes bad input back in a message safely: printable ASCII passes, any
+ * other byte becomes '?', and past ERR_ECHO_INPUT_MAX bytes it is cut with "...". */
+enum { ERR_ECHO_INPUT_MAX = 40, ERR_ECHO_BYTES = ERR_ECHO_INPUT_MAX + 8 };
+void err_echo(const char *s, char out[ERR_ECHO_BYTES]);
+void err_echo_span(const char *s, size_t n, char *out, size_t cap);
+
 int err_http_status(err_kind kind);
 int err_exit_code(err_kind kind);
 const char *err_kind_name(err_kind kind);

@@ -33,7 +33,6 @@ enum {
     /* Longest raw input looked at: normalized numbers fit in 39 bytes, and a
      * few spaces are tolerated on top of that. */
     IDNO_INPUT_BYTES_MAX = 128,
-    ECHO_BYTES_MAX = 40,
     USCC_LEN = 18,
     USCC_RADIX = 31,
 };
@@ -60,20 +59,6 @@ const char *idno_kind_name_zh(idno_kind k) {
     return kind_names[k].name_zh;
 }
 
-static void echo_input(const char *s, char *out, size_t cap) {
-    size_t n = 0;
-    size_t i = 0;
-    for (; s[i] && i < ECHO_BYTES_MAX && n + 1 < cap; i++) {
-        unsigned char c = (unsigned char)s[i];
-        out[n++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-    }
-    if (s[i] && n + 4 < cap) {
-        memcpy(out + n, "...", 3);
-        n += 3;
-    }
-    out[n] = 0;
-}
-
 err_kind idno_kind_parse(const char *s, idno_kind *out, err_detail *err) {
     for (int k = 0; s && k < IDNO_KIND_COUNT; k++) {
         if (strcmp(s, kind_names[k].name) == 0) {
@@ -81,8 +66,8 @@ err_kind idno_kind_parse(const char *s, idno_kind *out, err_detail *err) {
             return ERR_OK;
         }
     }
-    char echo[ECHO_BYTES_MAX + 8];
-    echo_input(s ? s : "", echo, sizeof echo);
+    char echo[ERR_ECHO_BYTES];
+    err_echo(s, echo);
     return err_set(err, ERR_INVALID, "invalid_idno_kind", NULL,
                    "证件类型应为 resident、passport、hkmo_permit、tw_permit、hmt_residence 或 "
                    "foreign_pr：%s",

@@ -8,8 +8,6 @@
 #include <string.h>
 
 enum {
-    /* How much of a bad input is quoted back in an error message. */
-    ECHO_BYTES_MAX = 40,
     /* Longest text money_parse_yuan looks at: INT64_MAX fen with separators
      * is 26 characters; anything longer is refused without scanning on. */
     MONEY_INPUT_BYTES_MAX = 64,
@@ -63,23 +61,9 @@ money_fen money_apply_rate(money_fen amount, int64_t rate, int64_t scale, money_
     return (money_fen)r;
 }
 
-static void echo_input(const char *s, char *out, size_t cap) {
-    size_t n = 0;
-    size_t i = 0;
-    for (; s[i] && i < ECHO_BYTES_MAX && n + 1 < cap; i++) {
-        unsigned char c = (unsigned char)s[i];
-        out[n++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-    }
-    if (s[i] && n + 4 < cap) {
-        memcpy(out + n, "...", 3);
-        n += 3;
-    }
-    out[n] = 0;
-}
-
 static err_kind bad_amount(const char *s, const char *field, err_detail *err) {
-    char echo[ECHO_BYTES_MAX + 8];
-    echo_input(s, echo, sizeof echo);
+    char echo[ERR_ECHO_BYTES];
+    err_echo(s, echo);
     return err_set(err, ERR_INVALID, "invalid_amount", field,
                    "金额应以元为单位，最多两位小数，如 1234.56 或 1,234.56：%s", echo);
 }
@@ -145,8 +129,8 @@ err_kind money_parse_yuan(const char *s, const char *field, money_fen *out, err_
     if (i != len) return bad_amount(s, field, err);
 
     if (overflow || yuan > (limit - fen_part) / 100) {
-        char echo[ECHO_BYTES_MAX + 8];
-        echo_input(s, echo, sizeof echo);
+        char echo[ERR_ECHO_BYTES];
+        err_echo(s, echo);
         return err_set(err, ERR_INVALID, "invalid_amount", field, "金额超出可处理的范围：%s",
                        echo);
     }
@@ -195,8 +179,8 @@ err_kind money_round_parse(const char *s, money_round *out, err_detail *err) {
             return ERR_OK;
         }
     }
-    char echo[ECHO_BYTES_MAX + 8];
-    echo_input(s ? s : "", echo, sizeof echo);
+    char echo[ERR_ECHO_BYTES];
+    err_echo(s, echo);
     return err_set(err, ERR_INVALID, "invalid_round_mode", NULL,
                    "舍入方式应为 half_up（四舍五入）、down（舍去）、up（进位）或 half_even（银行家舍入）：%s",
                    echo);

@@ -24,7 +24,6 @@
 enum {
     CAL_FILE_BYTES_MAX = 1 << 20,  /* a calendar file is a few KiB */
     CAL_DAYS_PER_YEAR_MAX = 366,
-    ECHO_BYTES_MAX = 40,
 };
 
 typedef enum day_kind {
@@ -66,23 +65,9 @@ typedef struct parse_state {
     err_detail *err;
 } parse_state;
 
-static void echo_span(const char *s, size_t n, char *out, size_t cap) {
-    size_t k = 0;
-    size_t i = 0;
-    for (; i < n && i < ECHO_BYTES_MAX && k + 1 < cap; i++) {
-        unsigned char c = (unsigned char)s[i];
-        out[k++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
-    }
-    if (i < n && k + 4 < cap) {
-        memcpy(out + k, "...", 3);
-        k += 3;
-    }
-    out[k] = 0;
-}
-
 static err_kind parse_fail(const parse_state *ps, const char *what, const char *s, size_t n) {
-    char echo[ECHO_BYTES_MAX + 8];
-    echo_span(s, n, echo, sizeof echo);
+    char echo[ERR_ECHO_BYTES];
+    err_echo_span(s, n, echo, sizeof echo);
     return err_set(ps->err, ERR_CONFIG, "calendar_parse", NULL, "节假日文件第 %d 行：%s%s%s",
                    ps->line_no, what, n ? "：" : "", echo);
 }

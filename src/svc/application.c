@@ -11,7 +11,7 @@
 #include "svc/audit.h"
 #include "svc/catalog.h"
 
-enum { STATE_BYTES = 16, TARGET_BYTES = 48, DETAIL_BYTES = 160, ISO_TIME_BYTES = 32 };
+enum { STATE_BYTES = 16, TARGET_BYTES = 48, DETAIL_BYTES = 160 };
 
 /* Roles of the staff steps. ROLE_SYSTEM (the CLI acting as the center) may do all. */
 #define ROLES_ACCEPT (ROLE_BIT(ROLE_CLERK) | ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_SYSTEM))
@@ -106,19 +106,6 @@ static err_kind run_done(store_stmt *st, err_detail *err) {
 
 static void today_str(const svc_ctx *ctx, char out[DATE_STR_BYTES]) {
     date_format(ctx->business_date, out);
-}
-
-/* "2026-09-30T10:00:00+08:00": the center's local time. */
-static void iso_time(int64_t ms, char out[ISO_TIME_BYTES]) {
-    const int64_t day_ms = 86400000;
-    int64_t local = ms + 8 * 3600000LL;
-    int64_t days = local / day_ms, rem = local % day_ms;
-    if (rem < 0) { rem += day_ms; days--; }
-    char d[DATE_STR_BYTES];
-    date_format((date_days)days, d);
-    int sec = (int)(rem / 1000);
-    snprintf(out, ISO_TIME_BYTES, "%sT%02d:%02d:%02d+08:00", d, sec / 3600, sec / 60 % 60,
-             sec % 60);
 }
 
 static err_kind audit_app(svc_ctx *ctx, const char *action, int64_t id, const char *detail,
@@ -562,8 +549,8 @@ static json_t *material_json(store_stmt *st) {
 }
 
 static json_t *event_json(store_stmt *st) {
-    char at[ISO_TIME_BYTES];
-    iso_time(store_col_int(st, 0), at);
+    char at[CLOCK_STR_BYTES];
+    clock_format(store_col_int(st, 0), CLOCK_ISO, at);
     json_t *o = json_object();
     json_object_set_new(o, "at", json_string(at));
     json_object_set_new(o, "business_date", json_string(store_col_text(st, 1)));

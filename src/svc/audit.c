@@ -164,27 +164,14 @@ static void row_from_stmt(store_stmt *st, audit_row *r) {
     r->hash = store_col_text(st, 11);
 }
 
-/* "2025-07-01T10:00:00.000+08:00": the instant in Beijing time. */
-static void format_beijing_iso(int64_t ms, char out[64]) {
-    const int64_t day_ms = 86400000;
-    int64_t local = ms + 8 * 3600000LL;
-    int64_t days = local / day_ms - (local % day_ms < 0);
-    int64_t in_day = local - days * day_ms;
-    int y, m, d;
-    date_to_ymd((date_days)days, &y, &m, &d);
-    snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03d+08:00", y, m, d,
-             (int)(in_day / 3600000), (int)(in_day / 60000 % 60), (int)(in_day / 1000 % 60),
-             (int)(in_day % 1000));
-}
-
 static json_t *json_text(const char *s) {
     json_t *j = json_string(s);
     return j ? j : json_string("\xef\xbf\xbd");   /* not UTF-8: U+FFFD */
 }
 
 static json_t *row_json(const audit_row *r) {
-    char ts[64];
-    format_beijing_iso(r->ts_ms, ts);
+    char ts[CLOCK_STR_BYTES];
+    clock_format(r->ts_ms, CLOCK_ISO_MS, ts);
     json_t *o = json_object();
     json_object_set_new(o, "seq", json_integer(r->seq));
     json_object_set_new(o, "ts", json_string(ts));

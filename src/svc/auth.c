@@ -63,18 +63,6 @@ static size_t utf8_chars(const char *s) {
     return n;
 }
 
-/* "YYYY-MM-DD HH:MM" in Beijing time (UTC+8). */
-static void format_beijing_minute(int64_t ms, char out[64]) {
-    const int64_t day_ms = 86400000;
-    int64_t local = ms + 8 * 3600000LL;
-    int64_t days = local / day_ms - (local % day_ms < 0);
-    int64_t in_day = local - days * day_ms;
-    int y, m, d;
-    date_to_ymd((date_days)days, &y, &m, &d);
-    snprintf(out, 64, "%04d-%02d-%02d %02d:%02d", y, m, d, (int)(in_day / 3600000),
-             (int)(in_day / 60000 % 60));
-}
-
 static void user_target(int64_t id, char out[TARGET_BYTES]) {
     snprintf(out, TARGET_BYTES, "user:%" PRId64, id);
 }
@@ -252,8 +240,8 @@ static err_kind bad_credentials(err_detail *err) {
 }
 
 static err_kind locked_error(const auth_params *p, int64_t until_ms, err_detail *err) {
-    char when[64];
-    format_beijing_minute(until_ms, when);
+    char when[CLOCK_STR_BYTES];
+    clock_format(until_ms, CLOCK_MINUTE, when);
     return err_set(err, ERR_LOCKED, "account_locked", NULL,
                    "连续 %" PRId64 " 次密码错误，账户已锁定至 %s（北京时间）", p->lock_after, when);
 }

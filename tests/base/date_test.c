@@ -256,8 +256,27 @@ static void test_clock(void **state) {
     assert_true(today >= D(2024, 1, 1) && today <= D(2199, 12, 31));
 }
 
+static void clock_format_in_beijing_time(void **state) {
+    char b[CLOCK_STR_BYTES];
+    /* 2026-09-30T02:00:00.123Z is 10:00:00.123 in Beijing */
+    int64_t ms = (int64_t)date_from_ymd(2026, 9, 30) * 86400000LL + 2 * 3600000LL + 123;
+    clock_format(ms, CLOCK_ISO, b);
+    assert_string_equal(b, "2026-09-30T10:00:00+08:00");
+    clock_format(ms, CLOCK_ISO_MS, b);
+    assert_string_equal(b, "2026-09-30T10:00:00.123+08:00");
+    clock_format(ms, CLOCK_MINUTE, b);
+    assert_string_equal(b, "2026-09-30 10:00");
+    /* 16:00Z is already the next day in Beijing */
+    int64_t late = (int64_t)date_from_ymd(2026, 12, 31) * 86400000LL + 16 * 3600000LL;
+    clock_format(late, CLOCK_ISO, b);
+    assert_string_equal(b, "2027-01-01T00:00:00+08:00");
+    assert_int_equal(clock_day_of(late), date_from_ymd(2027, 1, 1));
+    assert_int_equal(clock_day_of(late - 1), date_from_ymd(2026, 12, 31));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(clock_format_in_beijing_time),
         cmocka_unit_test(test_epoch_and_known_days),
         cmocka_unit_test(test_round_trip_every_day),
         cmocka_unit_test(test_weekday),
