@@ -309,7 +309,7 @@ err_kind workday_add(const workday_cal *cal, date_days from, int n, date_days *o
     int64_t d = n == 0 ? from : (int64_t)from + 1;
     for (int step = 0; step <= LIMIT_WORKDAY_SPAN_DAYS_MAX; step++, d++) {
         if (d > INT32_MAX) break;
-        bool working;
+        bool working = false;
         err_kind k = is_working(cal, (date_days)d, &cache, &working, err);
         if (k) return k;
         if (working && (n == 0 || ++found == n)) {
@@ -331,7 +331,7 @@ err_kind workday_count(const workday_cal *cal, date_days from, date_days to, int
     const cal_year *cache = NULL;
     int count = 0;
     for (int64_t d = (int64_t)from + 1; d <= to; d++) {
-        bool working;
+        bool working = false;
         err_kind k = is_working(cal, (date_days)d, &cache, &working, err);
         if (k) return k;
         count += working;

@@ -465,7 +465,7 @@ static err_kind lookup(const policy *p, const char *key, date_days on, const par
 
 err_kind policy_get_int(const policy *p, const char *key, date_days on, int64_t *out,
                         err_detail *err) {
-    const param *pr;
+    const param *pr = NULL;
     err_kind k = lookup(p, key, on, &pr, err);
     if (k != ERR_OK) return k;
     if (!json_is_integer(pr->value)) return wrong_type(key, on, "整数", pr->value, err);
@@ -475,7 +475,7 @@ err_kind policy_get_int(const policy *p, const char *key, date_days on, int64_t 
 
 err_kind policy_get_bool(const policy *p, const char *key, date_days on, bool *out,
                          err_detail *err) {
-    const param *pr;
+    const param *pr = NULL;
     err_kind k = lookup(p, key, on, &pr, err);
     if (k != ERR_OK) return k;
     if (!json_is_boolean(pr->value)) return wrong_type(key, on, "布尔值", pr->value, err);
@@ -485,7 +485,7 @@ err_kind policy_get_bool(const policy *p, const char *key, date_days on, bool *o
 
 err_kind policy_get_str(const policy *p, const char *key, date_days on, const char **out,
                         err_detail *err) {
-    const param *pr;
+    const param *pr = NULL;
     err_kind k = lookup(p, key, on, &pr, err);
     if (k != ERR_OK) return k;
     if (!json_is_string(pr->value)) return wrong_type(key, on, "字符串", pr->value, err);
@@ -495,7 +495,7 @@ err_kind policy_get_str(const policy *p, const char *key, date_days on, const ch
 
 err_kind policy_get_json(const policy *p, const char *key, date_days on, const json_t **out,
                          err_detail *err) {
-    const param *pr;
+    const param *pr = NULL;
     err_kind k = lookup(p, key, on, &pr, err);
     if (k != ERR_OK) return k;
     *out = pr->value;
@@ -504,7 +504,7 @@ err_kind policy_get_json(const policy *p, const char *key, date_days on, const j
 
 err_kind policy_get_int_item(const policy *p, const char *key, date_days on, size_t index,
                              int64_t *out, err_detail *err) {
-    const param *pr;
+    const param *pr = NULL;
     err_kind k = lookup(p, key, on, &pr, err);
     if (k != ERR_OK) return k;
     if (!json_is_array(pr->value)) return wrong_type(key, on, "数组", pr->value, err);
@@ -528,7 +528,7 @@ err_kind policy_get_int_item(const policy *p, const char *key, date_days on, siz
 
 err_kind policy_get_int_member(const policy *p, const char *key, date_days on, const char *name,
                                int64_t *out, err_detail *err) {
-    const param *pr;
+    const param *pr = NULL;
     err_kind k = lookup(p, key, on, &pr, err);
     if (k != ERR_OK) return k;
     if (!json_is_object(pr->value)) return wrong_type(key, on, "对象", pr->value, err);
