@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
   build-essential meson ninja-build pkg-config python3
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libsodium-dev
-  libcmocka-dev libcurl4-openssl-dev libxlsxwriter-dev libqrencode-dev
+  libcmocka-dev libcurl4-openssl-dev libxlsxwriter-dev libqrencode-dev libzip-dev libxml2-dev
   sqlite3 curl
 )
 

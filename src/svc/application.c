@@ -10,6 +10,25 @@
 #include "base/limits.h"
 #include "svc/audit.h"
 #include "svc/catalog.h"
+#include "svc/registry.h"
+
+typedef err_kind (*item_check_fn)(svc_ctx *ctx, const json_t *payload, int64_t person_id,
+                                  int64_t unit_id, err_detail *err);
+typedef err_kind (*item_apply_fn)(svc_ctx *ctx, int64_t app_id, const json_t *payload,
+                                  int64_t person_id, int64_t unit_id, err_detail *err);
+typedef struct item_effect { const char *id; item_check_fn check; item_apply_fn apply; } item_effect;
+
+static const item_effect item_effects[] = {
+#define APP_ITEM(id, check, apply) {id, check, apply},
+#include "svc/application_items.def"
+#undef APP_ITEM
+};
+
+static const item_effect *effect_of(const char *item_id) {
+    for (size_t i = 0; i < sizeof item_effects / sizeof item_effects[0]; i++)
+        if (strcmp(item_effects[i].id, item_id) == 0) return &item_effects[i];
+    return NULL;
+}
 
 enum { STATE_BYTES = 16, TARGET_BYTES = 48, DETAIL_BYTES = 160 };
 
@@ -331,6 +350,21 @@ static err_kind submit_rules(svc_ctx *ctx, const catalog_item *item, const appli
     return err_rules_finish(err);
 }
 
+/* An item with its own operation goes through it; one with an effect has its
+ * payload checked by the effect's own rules before anything is written. */
+static err_kind submit_effect_check(svc_ctx *ctx, const catalog_item *item, const json_t *payload,
+                                    const applicant *ap, err_detail *err) {
+    const item_effect *e = effect_of(item->id);
+    if (e && e->check) return e->check(ctx, payload, ap->person_id, ap->unit_id, err);
+    if (!item->operation) return ERR_OK;
+    char data[256];
+    snprintf(data, sizeof data, "{\"item_id\":\"%s\",\"operation\":\"%s\"}", item->id,
+             item->operation);
+    err_rule_add(err, "item_has_own_operation", data, "该事项请通过专门的办理入口办理：%s",
+                 item->operation);
+    return err_rules_finish(err);
+}
+
 static err_kind insert_record(svc_ctx *ctx, const catalog_item *item, const applicant *ap,
                               const char *payload, int64_t *id_out, err_detail *err) {
     char today[DATE_STR_BYTES];
@@ -397,6 +431,7 @@ err_kind application_submit(svc_ctx *ctx, const application_new *in, int64_t *id
     if (!k) k = catalog_get(ctx, in->item_id, &item, err);
     if (!k) k = resolve_applicant(ctx, in, &ap, err);
     if (!k) k = submit_rules(ctx, &item, &ap, err);
+    if (!k) k = submit_effect_check(ctx, &item, in->payload, &ap, err);
     if (!k) k = create_record(ctx, &item, &ap, in->payload, &id, err);
     if (!k && item.time_limit_workdays == 0) k = finish_immediate(ctx, id, err);
     if (!k) *id_out = id;
@@ -469,6 +504,26 @@ err_kind application_receive(svc_ctx *ctx, int64_t id, int material_index, bool 
     return k;
 }
 
+/* The approved item's effect, in the approving transaction. */
+static err_kind apply_effect(svc_ctx *ctx, const app_row *a, err_detail *err) {
+    const item_effect *e = effect_of(a->item_id);
+    if (!e || !e->apply) return ERR_OK;
+    store_stmt *st;
+    err_kind k = store_prepare(ctx->tx, STORE_Q_APP_PAYLOAD, &st, err);
+    if (k) return k;
+    store_bind_int(st, 1, a->id);
+    bool row = false;
+    json_t *payload = NULL;
+    k = store_step(st, &row, err);
+    if (!k && row) payload = json_loads(store_col_text(st, 0), 0, NULL);
+    store_stmt_done(st);
+    if (k) return k;
+    if (!payload) payload = json_object();
+    k = e->apply(ctx, a->id, payload, a->person_id, a->unit_id, err);
+    json_decref(payload);
+    return k;
+}
+
 err_kind application_decide(svc_ctx *ctx, int64_t id, bool approve, const char *reason,
                             err_detail *err) {
     app_row a;
@@ -480,6 +535,7 @@ err_kind application_decide(svc_ctx *ctx, int64_t id, bool approve, const char *
     if (!k) k = app_load(ctx, id, &a, err);
     if (!k && strcmp(a.state, "accepted") != 0)
         k = bad_state(&a, approve ? "批准" : "退回", err);
+    if (!k && approve) k = apply_effect(ctx, &a, err);
     if (!k) k = set_decided(ctx, &a, approve, reason, err);
     return k;
 }

@@ -10,10 +10,21 @@
 
 extern const char *const data_catalog_texts[];
 
-static const char *const open_ids[] = {
-#define OPEN(id) id,
+typedef struct open_item { const char *id; const char *operation; } open_item;
+static const open_item open_items[] = {
+#define OPEN(id) {id, NULL},
+#define OPEN_VIA(id, operation) {id, operation},
 #include "svc/catalog_open.def"
 #undef OPEN
+#undef OPEN_VIA
+    {NULL, NULL},
+};
+static const char *const open_ids[] = {
+#define OPEN(id) id,
+#define OPEN_VIA(id, operation) id,
+#include "svc/catalog_open.def"
+#undef OPEN
+#undef OPEN_VIA
     NULL,
 };
 enum { OPEN_SLOTS = sizeof open_ids / sizeof open_ids[0] };
@@ -254,6 +265,12 @@ static json_t *workdays_json(store_stmt *st) {
 
 static json_t *text_json(store_stmt *st, int col) { return json_string(store_col_text(st, col)); }
 
+const char *catalog_operation(const char *id) {
+    for (int i = 0; open_items[i].id; i++)
+        if (strcmp(open_items[i].id, id) == 0) return open_items[i].operation;
+    return NULL;
+}
+
 static json_t *item_json(store_stmt *st) {
     bool open = store_col_int(st, C_IS_OPEN) != 0;
     json_t *materials = json_loads(store_col_text(st, C_MATERIALS), 0, NULL);
@@ -272,6 +289,8 @@ static json_t *item_json(store_stmt *st) {
     json_object_set_new(o, "conditions", text_json(st, C_CONDITIONS));
     json_object_set_new(o, "is_open", json_boolean(open));
     json_object_set_new(o, "status", json_string(open ? "open" : "暂未开通"));
+    const char *op = catalog_operation(store_col_text(st, C_ID));
+    json_object_set_new(o, "operation", op ? json_string(op) : json_null());
     return o;
 }
 
@@ -375,6 +394,7 @@ static err_kind read_struct(svc_ctx *ctx, store_stmt *st, void *out, err_detail 
     it.time_limit_workdays =
         store_col_is_null(st, C_WORKDAYS) ? -1 : (int)store_col_int(st, C_WORKDAYS);
     it.is_open = store_col_int(st, C_IS_OPEN) != 0;
+    it.operation = catalog_operation(it.id);
     err_kind k = read_materials(ctx, store_col_text(st, C_MATERIALS), &it, err);
     if (!k) *(catalog_item *)out = it;
     return k;

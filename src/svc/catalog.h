@@ -18,6 +18,8 @@ typedef struct catalog_item {
     const char *channels;           /* comma list */
     int time_limit_workdays;        /* 0 immediate; -1 not stated */
     bool is_open;
+    const char *operation;          /* the item's own operation ("POST /api/v1/..."), or NULL
+                                       when the generic application record handles it */
     int material_count;
     const char *materials[32];
 } catalog_item;
@@ -36,6 +38,9 @@ err_kind catalog_list(svc_ctx *ctx, const char *audience, const char *channel, j
  * ERR_NOT_FOUND "item_not_found". */
 err_kind catalog_get_json(svc_ctx *ctx, const char *id, json_t **out, err_detail *err);
 err_kind catalog_get(svc_ctx *ctx, const char *id, catalog_item *out, err_detail *err);
+
+/* The dedicated operation of an open item (catalog_open.def OPEN_VIA), or NULL. */
+const char *catalog_operation(const char *id);
 
 /* Parses a time-limit text of the catalog ("immediate", "5 working days",
  * "review within 3 working days", ...) into working days: 0 immediate, -1 unknown. */

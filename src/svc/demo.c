@@ -143,6 +143,7 @@ static const char *open_item(svc_ctx *ctx, const char *who, bool immediate, err_
     json_array_foreach(items, i, it) {
         json_t *tl = json_object_get(it, "time_limit_workdays");
         if (!json_is_true(json_object_get(it, "is_open")) || !json_is_integer(tl)) continue;
+        if (!json_is_null(json_object_get(it, "operation"))) continue;   /* has its own operation */
         if ((json_integer_value(tl) == 0) != immediate) continue;
         found = arena_strdup(ctx->ar, json_string_value(json_object_get(it, "id")));
         break;

@@ -42,6 +42,7 @@ static char *open_person_item(bool immediate, int *limit_out) {
     json_array_foreach(json_object_get(r.json, "items"), i, it) {
         json_t *tl = json_object_get(it, "time_limit_workdays");
         if (!json_is_true(json_object_get(it, "is_open")) || !json_is_integer(tl)) continue;
+        if (!json_is_null(json_object_get(it, "operation"))) continue;
         if ((json_integer_value(tl) == 0) != immediate) continue;
         id = strdup(json_string_value(json_object_get(it, "id")));
         if (limit_out) *limit_out = (int)json_integer_value(tl);
@@ -190,6 +191,15 @@ static void closed_item_refused_with_rule(void **state) {
     tu_resp_free(&c);
 }
 
+static void item_with_own_operation_is_sent_there(void **state) {
+    tu_resp r = tu_http(srv, "POST", "/api/v1/applications", unit_op, "{\"item_id\":\"reg.employee.si\"}", NULL);
+    assert_int_equal(r.status, 422);
+    json_t *rule = json_array_get(json_object_get(json_object_get(r.json, "error"), "rules"), 0);
+    assert_string_equal(json_string_value(json_object_get(rule, "code")), "item_has_own_operation");
+    assert_non_null(strstr(json_string_value(json_object_get(rule, "message")), "POST /api/v1/enrolments"));
+    tu_resp_free(&r);
+}
+
 static void queue_and_audit(void **state) {
     tu_resp r = tu_http(srv, "GET", "/api/v1/applications?state=submitted", clerk, NULL, NULL);
     assert_int_equal(r.status, 200);
@@ -230,6 +240,7 @@ int main(void) {
         cmocka_unit_test(others_see_nothing),
         cmocka_unit_test(refusals),
         cmocka_unit_test(closed_item_refused_with_rule),
+        cmocka_unit_test(item_with_own_operation_is_sent_there),
         cmocka_unit_test(queue_and_audit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -208,7 +208,7 @@ static void test_immediate_completes(void **state) {
 
     /* a unit's immediate item with no materials (catalog says 无) */
     act(f, ROLE_UNIT, 0, f->u1);
-    int64_t uid = submit(f, "unit.online-payment-permission", 0, 0);
+    int64_t uid = submit(f, "svc.query.gov-retire-med-progress", 0, 0);
     o = get_as(f, ROLE_UNIT, 0, f->u1, uid);
     assert_string_equal(js(o, "state"), "completed");
     assert_int_equal(json_integer_value(json_object_get(o, "unit_id")), f->u1);
@@ -308,7 +308,7 @@ static void test_submit_refusals(void **state) {
     tu_env_rollback(f->e);
     /* a person may not apply for a unit's item, nor a unit for a person's */
     expect_rules(f, "med.retire.approval.gov", 1, "audience_mismatch", NULL);
-    expect_rules(f, "reg.employee.foreign", 2, "item_not_open", "audience_mismatch");
+    expect_rules(f, "emp.trainee-subsidy", 2, "item_not_open", "audience_mismatch");
     act(f, ROLE_UNIT, 0, f->u1);
     expect_rules(f, "med.dual-channel-drug", 1, "audience_mismatch", NULL);
     /* staff must name whom they act for, and it must exist */

@@ -213,13 +213,20 @@ static void test_unknown_filter_refused(void **state) {
     tu_env_close(e);
 }
 
-static int count_open_rows_in_def(void) {
-    char *text = tu_read_file(tu_source_path("src/svc/catalog_open.def"), NULL);
+/* OPEN and OPEN_VIA rows of the open lists (the registry's is included). */
+static int count_def_rows(const char *rel, const char *needle) {
+    char *text = tu_read_file(tu_source_path(rel), NULL);
     assert_non_null(text);
     int n = 0;
-    for (const char *p = text; (p = strstr(p, "\nOPEN(\"")) != NULL; p++) n++;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p++) n++;
     free(text);
     return n;
+}
+
+static int count_open_rows_in_def(void) {
+    return count_def_rows("src/svc/catalog_open.def", "\nOPEN(\"") +
+           count_def_rows("src/svc/catalog_open.def", "\nOPEN_VIA(\"") +
+           count_def_rows("src/svc/catalog_open_registry.def", "\nOPEN_VIA(\"");
 }
 
 static void test_open_items(void **state) {
@@ -236,6 +243,10 @@ static void test_open_items(void **state) {
         open += is_open;
         assert_string_equal(json_string_value(json_object_get(it, "status")),
                             is_open ? "open" : "暂未开通");
+    }
+    json_array_foreach(arr, i, it) {
+        const char *op = json_string_value(json_object_get(it, "operation"));
+        if (op) assert_true(json_is_true(json_object_get(it, "is_open")));
     }
     json_decref(arr);
     assert_int_equal(open, count_open_rows_in_def());

@@ -1,0 +1,3 @@
+/* not written yet */
+#include "cli/cli.h"
+int cmd_unit(cli_opts *o) { return 2; }
