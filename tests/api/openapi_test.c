@@ -83,10 +83,17 @@ static void nothing_documented_is_missing_from_the_table(void **state) {
     free(yaml);
 }
 
+static void assembled_from_its_fragments(void **state) {
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "python3 %s --check", tu_source_path("tools/openapi.py"));
+    if (system(cmd) != 0) fail_msg("docs/openapi.yaml is out of date: run python3 tools/openapi.py");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_route_is_documented),
         cmocka_unit_test(nothing_documented_is_missing_from_the_table),
+        cmocka_unit_test(assembled_from_its_fragments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
