@@ -704,6 +704,54 @@ static void employees_only_their_spans_here(void **state) {
     tu_env_close(e);
 }
 
+/* ---- a store failing at every call in turn leaves nothing half done ---- */
+
+static void faults_leave_nothing_half_done(void **state) {
+    tu_env *e = tu_env_open(ROLE_CLERK, "2026-03-10");
+    tu_env_commit(e);   /* the catalog, before any rollback */
+    char code[19];
+    make_code("MA1T2U4L", code);
+    reg_unit_new in = sample(code);
+    int64_t id = 0;
+    for (long n = 1; n < 1000; n++) {
+        err_detail err = {0};
+        store_fault_set(e->st, n);
+        err_kind k = reg_unit_register(&e->ctx, &in, &id, &err);
+        long calls = store_fault_set(e->st, 0);
+        if (k == ERR_OK) { assert_true(calls < n); break; }
+        assert_int_equal(k, ERR_UNAVAILABLE);
+        assert_int_equal(id, 0);
+        tu_env_rollback(e);
+    }
+    assert_true(id > 0);
+    json_t *changes = json_pack("{s:s, s:s}", "name", "故障测试更名有限公司", "category", "sip_b");
+    err_detail err = {0};
+    int64_t app = 0;
+    assert_int_equal(reg_unit_key_change_submit(&e->ctx, id, changes, "更名", &app, &err), ERR_OK);
+    json_decref(changes);
+    assert_int_equal(application_accept(&e->ctx, app, NULL, &err), ERR_OK);
+    tu_env_commit(e);
+    act(e, ROLE_REVIEWER, 0);
+    for (long n = 1; n < 1000; n++) {
+        err_clear(&err);
+        store_fault_set(e->st, n);
+        err_kind k = application_decide(&e->ctx, app, true, NULL, &err);
+        store_fault_set(e->st, 0);
+        if (k == ERR_OK) break;
+        assert_int_equal(k, ERR_UNAVAILABLE);
+        tu_env_rollback(e);
+        assert_string_equal(get(e, id).name, "苏州工业园区测试科技有限公司");
+    }
+    reg_unit u = get(e, id);
+    assert_string_equal(u.name, "故障测试更名有限公司");
+    assert_string_equal(u.category, "sip_b");
+    json_t *hist = NULL;
+    assert_int_equal(reg_unit_changes_json(&e->ctx, id, &hist, &err), ERR_OK);
+    assert_int_equal(json_array_size(hist), 3);   /* registration, name, category */
+    json_decref(hist);
+    tu_env_close(e);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(registers_with_defaults),
@@ -721,6 +769,7 @@ int main(void) {
         cmocka_unit_test(unit_sees_only_itself),
         cmocka_unit_test(search_by_code_and_name),
         cmocka_unit_test(employees_only_their_spans_here),
+        cmocka_unit_test(faults_leave_nothing_half_done),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
