@@ -1011,6 +1011,8 @@ static err_kind rule_school(svc_ctx *ctx, const injury_only_in *in, err_detail *
         if (json_is_string(v) && strcmp(json_string_value(v), in->school_kind) == 0) return ERR_OK;
     char data[DATA_BYTES], echo[ERR_ECHO_BYTES];
     err_echo(in->school_kind, echo);
+    for (char *c = echo; *c; c++)
+        if (*c == '"' || *c == '\\') *c = '?';   /* stays a JSON string */
     snprintf(data, sizeof data, "{\"school_kind\":\"%s\"}", echo);
     err_rule_add(err, "school_not_vocational", data,
                  "实习生工伤保险仅限技工学校、中高等职业学校的学期性顶岗实习学生，普通高等院校（%s）不在受理范围", echo);
