@@ -1085,6 +1085,96 @@ static void projects_and_rosters(void **state) {
     tu_env_close(e);
 }
 
+/* ---- a store failing at every call in turn leaves nothing half done ---- */
+
+typedef err_kind (*flex_op)(tu_env *e, int64_t pid, json_t **out, err_detail *err);
+
+static err_kind op_register(tu_env *e, int64_t pid, json_t **out, err_detail *err) {
+    flex_register_in in = {.person_id = pid, .package = "pension_medical", .tier = 2,
+                           .female_cadre_age = true};
+    return flex_register(&e->ctx, &in, out, err);
+}
+
+static err_kind op_injury(tu_env *e, int64_t unit, json_t **out, err_detail *err) {
+    injury_only_in in = inj_new(unit, "part_time", 0, 2025, 3, 1);
+    in.person.id_number = "11010519491231002X";
+    in.person.name = "故障测试";
+    in.hours_per_day_x10 = 30;
+    in.hours_per_week_x10 = 100;
+    return injury_only_enrol(&e->ctx, &in, out, err);
+}
+
+static json_t *fault_roster;
+static int64_t fault_project;
+
+static err_kind op_workers(tu_env *e, int64_t unused, json_t **out, err_detail *err) {
+    (void)unused;
+    return project_add_workers(&e->ctx, 0, fault_project, fault_roster, out, err);
+}
+
+/* Runs op with the n-th store call failing, n = 1, 2, ... until it passes;
+ * every failure is the store's, answers nothing and is rolled back. */
+static json_t *until_it_passes(tu_env *e, const char *what, flex_op op, int64_t arg, int64_t probe_person) {
+    for (long n = 1; n < 2000; n++) {
+        err_detail err = {0};
+        json_t *out = NULL;
+        store_fault_set(e->st, n);
+        err_kind k = op(e, arg, &out, &err);
+        long calls = store_fault_set(e->st, 0);
+        if (k == ERR_OK) {
+            if (calls >= n) fail_msg("%s passed with call %ld of %ld failing", what, n, calls);
+            return out;
+        }
+        assert_int_equal(k, ERR_UNAVAILABLE);
+        assert_null(out);
+        tu_env_rollback(e);
+        if (probe_person) {
+            json_t *sp = spans_of(e, probe_person);
+            assert_int_equal(json_array_size(sp), 0);
+            json_decref(sp);
+        }
+    }
+    fail_msg("never passed");
+    return NULL;
+}
+
+static void faults_leave_nothing_half_done(void **state) {
+    (void)state;
+    tu_env *e = tu_env_open(ROLE_CLERK, "2025-03-10");
+    int64_t p = person(e, "19750115", 'F', "sip");
+    int64_t u = tu_add_unit(e, "91320594MA1XXXXX0A", "测试单位");
+    fault_project = project(e, u, "SG-F-1");
+    /* the people exist already: reg_person_create (registry.c) does not
+     * report a failing look-up of its own, so a new person would pass a fault */
+    reg_person_new np = {.id_kind = IDNO_RESIDENT, .id_number = "11010519491231002X", .name = "故障测试"};
+    int64_t pid = 0;
+    err_detail cerr = {0};
+    assert_int_equal(reg_person_create(&e->ctx, &np, &pid, &cerr), ERR_OK);
+    fault_roster = roster(e, 3, NULL);
+    size_t i;
+    json_t *row;
+    json_array_foreach(fault_roster, i, row) {
+        np.id_number = json_string_value(json_object_get(row, "id_number"));
+        assert_int_equal(reg_person_create(&e->ctx, &np, &pid, &cerr), ERR_OK);
+    }
+    tu_env_commit(e);
+    json_t *out = until_it_passes(e, "register", op_register, p, p);
+    assert_int_equal(json_array_size(json_object_get(out, "spans")), 2);
+    json_decref(out);
+    json_t *sp = spans_of(e, p);
+    assert_int_equal(json_array_size(sp), 2);
+    json_decref(sp);
+    out = until_it_passes(e, "injury", op_injury, u, 0);
+    assert_string_equal(str_of(out, "kind"), "part_time");
+    json_decref(out);
+    out = until_it_passes(e, "workers", op_workers, 0, 0);
+    assert_int_equal(int_of(out, "count"), 3);
+    json_decref(out);
+    json_decref(fault_roster);
+    assert_int_equal(workers_of(e, fault_project), 3);
+    tu_env_close(e);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(flex_effective_17_18),
@@ -1112,6 +1202,7 @@ int main(void) {
         cmocka_unit_test(injury_part_time),
         cmocka_unit_test(injury_late_and_who),
         cmocka_unit_test(projects_and_rosters),
+        cmocka_unit_test(faults_leave_nothing_half_done),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
