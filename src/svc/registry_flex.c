@@ -1489,3 +1489,110 @@ err_kind project_get(svc_ctx *ctx, int64_t unit_id, int64_t project_id, json_t *
     *out = o;
     return ERR_OK;
 }
+
+/* ---- demo data ---- */
+
+typedef enum demo_kind {
+    DEMO_FLEX, DEMO_RES_PENSION, DEMO_RES_MEDICAL, DEMO_INJURY, DEMO_WORKER
+} demo_kind;
+
+typedef struct demo_row {
+    demo_kind kind;
+    const char *name;
+    char sex;
+    int age;                  /* on 1 January of the business year */
+    const char *hukou;
+    const char *what;         /* package, category or injury kind */
+} demo_row;
+
+static const demo_row demo_rows[] = {
+    {DEMO_FLEX, "周建国", 'M', 35, "other_province", "pension_medical"},
+    {DEMO_FLEX, "吴丽华", 'F', 45, "sip", "pension"},
+    {DEMO_FLEX, "郑小燕", 'F', 30, "sip", "housing_fund"},
+    {DEMO_RES_PENSION, "孙桂英", 'F', 50, "suzhou", NULL},
+    {DEMO_RES_PENSION, "钱德明", 'M', 66, "sip", NULL},
+    {DEMO_RES_MEDICAL, "朱子涵", 'M', 10, "sip", "child"},
+    {DEMO_RES_MEDICAL, "沈阿婆", 'F', 72, "sip", "elderly"},
+    {DEMO_RES_MEDICAL, "何乐乐", 'F', 5, "other_province", "migrant_child"},
+    {DEMO_RES_MEDICAL, "陆一一", 'M', 1, "sip", "newborn"},
+    {DEMO_INJURY, "韩实习", 'M', 19, "jiangsu", "intern"},
+    {DEMO_INJURY, "冯老伯", 'M', 64, "sip", "over_age"},
+    {DEMO_INJURY, "曹钟点", 'F', 40, "other_province", "part_time"},
+    {DEMO_WORKER, "马建军", 'M', 38, "other_province", NULL},
+    {DEMO_WORKER, "任大力", 'M', 45, "other_province", NULL},
+    {DEMO_WORKER, "田春生", 'M', 29, "jiangsu", NULL},
+};
+enum { DEMO_ROW_COUNT = sizeof demo_rows / sizeof demo_rows[0] };
+
+/* Born 1 January, so the age is the same all year; the area code 320506
+ * keeps these apart from the other demo persons. */
+static void demo_id(const demo_row *r, int i, int year, char out[19]) {
+    char d17[40];
+    snprintf(d17, sizeof d17, "320506%04d0101%03d", year - r->age, 500 + i * 2 + (r->sex == 'M' ? 1 : 2));
+    snprintf(out, 19, "%.17s%c", d17, idno_resident_check_char(d17));
+}
+
+static err_kind demo_one(svc_ctx *ctx, const demo_row *r, int64_t pid, int64_t unit_id, int year,
+                         err_detail *err) {
+    json_t *out = NULL;
+    err_kind k = ERR_OK;
+    if (r->kind == DEMO_FLEX) {
+        flex_register_in in = {.person_id = pid, .package = r->what, .tier = 2,
+                               .female_cadre_age = r->sex == 'F' && r->age >= 40};
+        k = flex_register(ctx, &in, &out, err);
+    } else if (r->kind == DEMO_RES_PENSION) {
+        k = resident_pension_enrol(ctx, pid, &out, err);
+    } else if (r->kind == DEMO_RES_MEDICAL) {
+        /* registered in last year's collection period: insured this year */
+        date_days today = ctx->business_date;
+        ctx->business_date = date_from_ymd(year - 1, 10, 8);
+        resident_medical_in in = {.person_id = pid, .category = r->what};
+        k = resident_medical_enrol(ctx, &in, &out, err);
+        ctx->business_date = today;
+    } else if (r->kind == DEMO_INJURY) {
+        bool intern = !strcmp(r->what, "intern"), part = !strcmp(r->what, "part_time");
+        injury_only_in in = {.unit_id = unit_id, .kind = r->what, .person_id = pid,
+                             .start_date = month_first_day(month_of(ctx->business_date)),
+                             .school = intern ? "苏州工业园区职业技术学院" : NULL,
+                             .school_kind = intern ? "higher_vocational" : NULL,
+                             .hours_per_day_x10 = part ? 35 : -1, .hours_per_week_x10 = part ? 200 : -1};
+        k = injury_only_enrol(ctx, &in, &out, err);
+    }
+    json_decref(out);
+    return k;
+}
+
+err_kind flex_demo_seed(svc_ctx *ctx, int64_t unit_id, err_detail *err) {
+    int y, m, d;
+    date_to_ymd(ctx->business_date, &y, &m, &d);
+    json_t *roster = json_array();
+    err_kind k = ERR_OK;
+    for (int i = 0; i < DEMO_ROW_COUNT && !k; i++) {
+        const demo_row *r = &demo_rows[i];
+        char id[19];
+        demo_id(r, i, y, id);
+        if (r->kind == DEMO_WORKER) {
+            json_array_append_new(roster, json_pack("{s:s, s:s}", "id_number", id, "name", r->name));
+            continue;
+        }
+        reg_person_new in = {.id_kind = IDNO_RESIDENT, .id_number = id, .name = r->name,
+                             .hukou_kind = r->hukou};
+        int64_t pid = 0;
+        k = reg_person_create(ctx, &in, &pid, err);
+        if (!k) k = demo_one(ctx, r, pid, unit_id, y, err);
+    }
+    json_t *out = NULL;
+    char contract[32];
+    snprintf(contract, sizeof contract, "SIP-JS-%04d-001", y);
+    project_in p = {.unit_id = unit_id, .name = "星湖街综合管廊工程", .contract_no = contract,
+                    .start_date = month_first_day(month_of(ctx->business_date)),
+                    .end_date = date_from_ymd(y + 1, 12, 31)};
+    if (!k) k = project_create(ctx, &p, &out, err);
+    int64_t project_id = out ? json_integer_value(json_object_get(out, "id")) : 0;
+    json_decref(out);
+    out = NULL;
+    if (!k) k = project_add_workers(ctx, unit_id, project_id, roster, &out, err);
+    json_decref(out);
+    json_decref(roster);
+    return k;
+}

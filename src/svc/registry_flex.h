@@ -143,6 +143,14 @@ err_kind project_add_workers(svc_ctx *ctx, int64_t unit_id, int64_t project_id,
 err_kind project_get(svc_ctx *ctx, int64_t unit_id, int64_t project_id, json_t **out,
                      err_detail *err);
 
+/* Demo data (svc/demo.c may call it): three flexible workers, two residents'
+ * pensions, four residents' medical insurances (child, elderly, migrant
+ * child, newborn: registered in last year's collection period), an intern,
+ * an over-age and a part-time worker at unit_id, and a construction project
+ * of unit_id with a roster of three. New persons (area code 320506); ages
+ * are kept right for any business year. */
+err_kind flex_demo_seed(svc_ctx *ctx, int64_t unit_id, err_detail *err);
+
 /* A unit's id by its social credit code (the CLI names units by code). */
 err_kind flex_unit_find(svc_ctx *ctx, const char *code, int64_t *id_out, err_detail *err);
 

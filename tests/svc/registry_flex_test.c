@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/idno.h"
@@ -1175,6 +1176,31 @@ static void faults_leave_nothing_half_done(void **state) {
     tu_env_close(e);
 }
 
+/* ---- demo data ---- */
+
+static void demo_for_any_year(void **state) {
+    (void)state;
+    static const char *const dates[] = {"2025-03-10", "2026-11-23", "2040-03-18"};
+    for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
+        tu_env *e = tu_env_open(ROLE_SYSTEM, dates[i]);
+        int64_t u = tu_add_unit(e, "91320594MA1XXXXX0A", "演示建筑公司");
+        err_detail err = {0};
+        if (flex_demo_seed(&e->ctx, u, &err)) fail_msg("demo %s: %s %s", dates[i], err.code, err.message);
+        assert_int_equal(workers_of(e, 1), 3);
+        int64_t pid = 0;
+        char d17[40], id[19];
+        int y = (int)strtol(dates[i], NULL, 10);
+        snprintf(d17, sizeof d17, "320506%04d0101501", (y - 35) % 10000);   /* the first row: flexible */
+        snprintf(id, sizeof id, "%.17s%c", d17, idno_resident_check_char(d17));
+        assert_int_equal(reg_person_find(&e->ctx, id, &pid, &err), ERR_OK);
+        json_t *sp = spans_of(e, pid);
+        assert_int_equal(json_array_size(sp), 2);
+        assert_string_equal(str_of(json_array_get(sp, 0), "category"), "flexible");
+        json_decref(sp);
+        tu_env_close(e);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(flex_effective_17_18),
@@ -1203,6 +1229,7 @@ int main(void) {
         cmocka_unit_test(injury_late_and_who),
         cmocka_unit_test(projects_and_rosters),
         cmocka_unit_test(faults_leave_nothing_half_done),
+        cmocka_unit_test(demo_for_any_year),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
