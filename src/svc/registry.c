@@ -169,10 +169,15 @@ err_kind reg_person_create(svc_ctx *ctx, const reg_person_new *in, int64_t *id_o
     err_kind k = person_check(in, &info, err);
     if (k) return k;
     int64_t existing = 0;
-    err_detail ignore = {0};
-    if (reg_person_find(ctx, info.normalized, &existing, &ignore) == ERR_OK)
+    err_detail nf = {0};
+    k = reg_person_find(ctx, info.normalized, &existing, &nf);
+    if (k == ERR_OK)
         return err_set(err, ERR_CONFLICT, "person_exists", "id_number",
                        "证件号码 %s 已登记（参保人 %lld）", info.normalized, (long long)existing);
+    if (k != ERR_NOT_FOUND) {   /* a store failure is not "nobody has it" */
+        *err = nf;
+        return k;
+    }
     int64_t id = 0;
     k = person_insert(ctx, in, &info, &id, err);
     if (!k) k = store_exec(ctx->tx, STORE_Q_REG_IDENTITY_INSERT, err, "itttin", id,

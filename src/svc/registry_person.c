@@ -665,25 +665,33 @@ static void rule_reason(svc_ctx *ctx, const key_change *kc, const json_t *reason
     }
 }
 
-static void rule_document_change(svc_ctx *ctx, int64_t person_id, const person_row *r,
-                                 new_identity *ni, err_detail *err) {
+/* The new document: valid, nobody else's (now or before), fitting the
+ * nationality. Only a store failure is returned; the rest are rules. */
+static err_kind rule_document_change(svc_ctx *ctx, int64_t person_id, const person_row *r,
+                                     new_identity *ni, err_detail *err) {
     char data[DATA_BYTES];
     err_detail e = {0};
-    if (!ni->doc_changed) return;
+    if (!ni->doc_changed) return ERR_OK;
     ni->doc_ok = idno_check(ni->kind, ni->number, &ni->info, &e) == ERR_OK;
     if (!ni->doc_ok) {
         rule_data(json_pack("{s:s, s:s}", "id_kind", ni->kind_name, "check", e.code), data);
         err_rule_add(err, "invalid_id_number", data, "新证件号码无效：%s", e.message);
-        return;
+        return ERR_OK;
     }
     snprintf(ni->number, sizeof ni->number, "%s", ni->info.normalized);
     int64_t other = 0;
-    if (reg_person_find(ctx, ni->number, &other, &e) == ERR_OK && other != person_id) {
+    err_kind k = reg_person_find(ctx, ni->number, &other, &e);
+    if (k && k != ERR_NOT_FOUND) {
+        *err = e;
+        return k;
+    }
+    if (!k && other != person_id) {
         rule_data(json_pack("{s:s}", "id_number", ni->number), data);
         err_rule_add(err, "id_number_taken", data, "证件号码 %s 已被其他参保人使用（现用或曾用）",
                      ni->number);
     }
     rule_document(&ni->info, r->nationality, err);
+    return ERR_OK;
 }
 
 static void rule_name_and_changes(const person_row *r, const key_change *kc,
@@ -794,8 +802,8 @@ static err_kind key_change_rules(svc_ctx *ctx, const json_t *payload, int64_t pe
     new_identity_of(&kx->row, &kx->kc, &kx->ni, err);
     rule_reason(ctx, &kx->kc, reasons, err);
     rule_name_and_changes(&kx->row, &kx->kc, &kx->ni, err);
-    rule_document_change(ctx, kx->person_id, &kx->row, &kx->ni, err);
-    if (submitting) k = rule_submission(ctx, kx->person_id, unit_id, err);
+    k = rule_document_change(ctx, kx->person_id, &kx->row, &kx->ni, err);
+    if (!k && submitting) k = rule_submission(ctx, kx->person_id, unit_id, err);
     return k ? k : err_rules_finish(err);
 }
 

@@ -1009,6 +1009,91 @@ static void non_insured_proof(void **state) {
     tu_env_close(f.e);
 }
 
+/* The generic application record passes the person of the record, the
+ * payload names one too: they must agree, and one must be given. */
+static void key_change_check_names_one_person(void **state) {
+    fx f;
+    fx_open(&f);
+    err_detail err = {0};
+    json_t *pl = json_pack("{s:s, s:s, s:{s:s}, s:I}", "reason", "contract_error", "proof", "x",
+                           "changes", "name", "张山", "person_id", (json_int_t)f.b);
+    assert_int_equal(reg_person_key_change_check(&f.e->ctx, pl, f.a, f.u1, &err), ERR_INVALID);
+    assert_string_equal(err.field, "person_id");
+    json_object_del(pl, "person_id");
+    err_clear(&err);
+    assert_int_equal(reg_person_key_change_check(&f.e->ctx, pl, 0, f.u1, &err), ERR_INVALID);
+    assert_string_equal(err.code, "missing_field");
+    err_clear(&err);
+    assert_int_equal(reg_person_key_change_check(&f.e->ctx, pl, f.a, f.u1, &err), ERR_OK);
+    act(f.e, ROLE_FINANCE, 0, 0);
+    assert_int_equal(reg_person_key_change_check(&f.e->ctx, pl, f.a, f.u1, &err), ERR_FORBIDDEN);
+    json_decref(pl);
+    tu_env_close(f.e);
+}
+
+/* ---- a store failing at every call in turn leaves nothing half done ---- */
+
+static void faults_leave_nothing_half_done(void **state) {
+    tu_env *e = tu_env_open(ROLE_CLERK, "2026-11-23");
+    int64_t u = tu_add_unit(e, "91320594MA1XXXXX0X", "甲公司");
+    char old[19], nid[19];
+    make_doc("320571", "19900315", "123", old);
+    make_doc("320571", "19900316", "124", nid);
+    tu_env_commit(e);
+    reg_person_new in = {.id_kind = IDNO_RESIDENT, .id_number = old, .name = "张三",
+                         .mobile = "13800000000"};
+    int64_t p = 0;
+    long n;
+    for (n = 1; n < 1000; n++) {
+        err_detail err = {0};
+        store_fault_set(e->st, n);
+        err_kind k = reg_person_register(&e->ctx, &in, &p, &err);
+        long calls = store_fault_set(e->st, 0);
+        if (k == ERR_OK) { assert_true(calls < n); break; }   /* no failure swallowed */
+        assert_int_equal(k, ERR_UNAVAILABLE);
+        assert_int_equal(p, 0);
+        tu_env_rollback(e);
+        assert_int_equal(count_persons(e), 0);
+    }
+    assert_true(n > 1);
+    assert_string_equal(get(e, p).si_number, "3210000001");   /* no number lost to a failure */
+    employ(e, p, u, "active");
+    err_detail err = {0};
+    int64_t app = 0;
+    act(e, ROLE_UNIT, 0, u);
+    assert_int_equal(submit_kc(e, p, 0, kc_body("personal_change", "张珊", nid, "户口本"), &app, &err), ERR_OK);
+    act(e, ROLE_CLERK, 0, 0);
+    assert_int_equal(application_accept(&e->ctx, app, NULL, &err), ERR_OK);
+    tu_env_commit(e);
+    act(e, ROLE_REVIEWER, 0, 0);
+    for (n = 1; n < 1000; n++) {
+        err_clear(&err);
+        store_fault_set(e->st, n);
+        err_kind k = application_decide(&e->ctx, app, true, NULL, &err);
+        long calls = store_fault_set(e->st, 0);
+        if (k == ERR_OK) { assert_true(calls < n); break; }
+        assert_int_equal(k, ERR_UNAVAILABLE);
+        tu_env_rollback(e);
+        reg_person now = get(e, p);
+        assert_string_equal(now.id_number, old);
+        assert_string_equal(now.name, "张三");
+        json_t *h = history(e, p);
+        assert_int_equal(json_array_size(json_object_get(h, "identities")), 1);
+        assert_int_equal(json_array_size(json_object_get(h, "changes")), 0);
+        json_decref(h);
+        tu_env_rollback(e);   /* the history read wrote an audit row */
+    }
+    assert_true(n > 1);
+    reg_person after = get(e, p);
+    assert_string_equal(after.id_number, nid);
+    assert_string_equal(after.name, "张珊");
+    json_t *h = history(e, p);
+    assert_int_equal(json_array_size(json_object_get(h, "identities")), 2);
+    assert_int_equal(json_array_size(json_object_get(h, "changes")), 4);
+    json_decref(h);
+    tu_env_close(e);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(register_fills_what_the_document_says),
@@ -1028,6 +1113,8 @@ int main(void) {
         cmocka_unit_test(relationships_and_history_by_role),
         cmocka_unit_test(certificate_months_at_the_month_edge),
         cmocka_unit_test(non_insured_proof),
+        cmocka_unit_test(key_change_check_names_one_person),
+        cmocka_unit_test(faults_leave_nothing_half_done),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -212,6 +212,37 @@ static void hukou_kinds(void **state) {
     assert_false(reg_hukou_valid(NULL));
 }
 
+/* A store failing at any call of a registration leaves no person and no
+ * number used, and no failure passes for "nobody has this number". */
+static void faults_during_create(void **state) {
+    tu_env *e = tu_env_open(ROLE_CLERK, "2026-11-23");
+    tu_env_commit(e);
+    char id[19];
+    make_id("19900315", "123", id);
+    reg_person_new in = resident(id, "张三");
+    int64_t p = 0;
+    long n;
+    for (n = 1; n < 1000; n++) {
+        err_detail err = {0};
+        store_fault_set(e->st, n);
+        err_kind k = reg_person_create(&e->ctx, &in, &p, &err);
+        long calls = store_fault_set(e->st, 0);
+        if (k == ERR_OK) { assert_true(calls < n); break; }
+        assert_int_equal(k, ERR_UNAVAILABLE);
+        assert_int_equal(p, 0);
+        tu_env_rollback(e);
+    }
+    assert_true(n > 2);
+    reg_person r;
+    err_detail err = {0};
+    assert_int_equal(reg_person_get(&e->ctx, p, &r, &err), ERR_OK);
+    assert_string_equal(r.si_number, "3210000001");
+    int64_t found = 0;
+    assert_int_equal(reg_person_find(&e->ctx, id, &found, &err), ERR_OK);
+    assert_int_equal(found, p);
+    tu_env_close(e);
+}
+
 /* ---- spans ---- */
 
 typedef struct span_fx {
@@ -432,6 +463,7 @@ int main(void) {
         cmocka_unit_test(find_by_current_and_former_identity),
         cmocka_unit_test(get_and_age_at_the_birthday),
         cmocka_unit_test(hukou_kinds),
+        cmocka_unit_test(faults_during_create),
         cmocka_unit_test(overlap_at_the_month_edge),
         cmocka_unit_test(close_suspend_resume),
         cmocka_unit_test(active_span_of_a_month),
