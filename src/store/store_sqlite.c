@@ -319,6 +319,18 @@ err_kind store_schema_version(store *s, int *version_out, err_detail *err) {
     return k;
 }
 
+/* Whether migration n is recorded: each is applied once, by its own number,
+ * so one added later with a lower number than the newest still runs. */
+static err_kind migration_applied(store_tx *tx, int n, bool *out, err_detail *err) {
+    store_stmt *st;
+    err_kind k = store_prepare(tx, STORE_Q_MIGRATION_APPLIED, &st, err);
+    if (k) return k;
+    store_bind_int(st, 1, n);
+    k = store_step(st, out, err);
+    store_stmt_done(st);
+    return k;
+}
+
 err_kind store_migrate(store *s, int *applied_out, err_detail *err) {
     int have;
     err_kind k = store_schema_version(s, &have, err);
@@ -327,10 +339,16 @@ err_kind store_migrate(store *s, int *applied_out, err_detail *err) {
     for (size_t i = 0; i < store_migrations_count; i++) {
         int n = migration_number(store_migrations_names[i]);
         assert(n > 0 && "migration file names start with their number");
-        if (n <= have) continue;
         store_tx *tx;
         k = store_begin(s, true, &tx, err);
         if (k) return k;
+        bool done = false;
+        k = migration_applied(tx, n, &done, err);
+        if (k || done) {
+            store_rollback(tx);
+            if (k) return k;
+            continue;
+        }
         char *emsg = NULL;
         int rc = sqlite3_exec(tx->c->db, store_migrations_texts[i], NULL, NULL, &emsg);
         if (rc != SQLITE_OK) {
