@@ -34,6 +34,7 @@ typedef struct req_state {
     size_t body_max;
     char *body;
     size_t body_len;
+    size_t body_cap;
     bool too_large;
     const char *params[LIMIT_PATH_PARAMS_MAX];
     int param_count;
@@ -251,7 +252,30 @@ static req_state *begin_request(struct MHD_Connection *c, const char *method, co
     rs->match = api_route_match(method, url, ar, &rs->route, rs->params, &rs->param_count);
     if (rs->route < 0) rs->route = -2;
     rs->body_max = rs->route >= 0 ? api_routes[rs->route].body_max_bytes : 0;
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl && rs->route >= 0) {
+        char *end;
+        unsigned long long want = strtoull(cl, &end, 10);
+        if (*end == 0 && want > rs->body_max) rs->too_large = true;   /* answer 413 without storing it */
+    }
     return rs;
+}
+
+/* Grows the body geometrically, so a large upload costs its size once more,
+ * not the sum of every chunk's copy. */
+static void body_append(req_state *rs, const char *data, size_t n) {
+    if (rs->body_len + n + 1 > rs->body_cap) {
+        size_t cap = rs->body_cap ? rs->body_cap : 4096;
+        while (cap < rs->body_len + n + 1) cap *= 2;
+        if (cap > rs->body_max + 1) cap = rs->body_max + 1;
+        char *nb = arena_alloc(rs->ar, cap);
+        if (rs->body_len) memcpy(nb, rs->body, rs->body_len);
+        rs->body = nb;
+        rs->body_cap = cap;
+    }
+    memcpy(rs->body + rs->body_len, data, n);
+    rs->body_len += n;
+    rs->body[rs->body_len] = 0;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -271,11 +295,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             rs->too_large = true;   /* keep reading, answer 413 at the end */
             return MHD_YES;
         }
-        char *nb = arena_alloc(rs->ar, rs->body_len + n + 1);
-        if (rs->body_len) memcpy(nb, rs->body, rs->body_len);
-        memcpy(nb + rs->body_len, upload, n);
-        rs->body = nb;
-        rs->body_len += n;
+        body_append(rs, upload, n);
         return MHD_YES;
     }
     return finish(s, c, rs, method, url);
