@@ -1297,15 +1297,23 @@ static err_kind active_employment(svc_ctx *ctx, int64_t person_id, int64_t unit_
 static err_kind close_spans(svc_ctx *ctx, int64_t emp_id, month_ym end_month, const char *why,
                             err_detail *err) {
     int64_t ids[16];
+    bool fund[16];
     int n = 0;
     store_stmt *st;
     err_kind k = store_prepare(ctx->tx, STORE_Q_ENROL_OPEN_SPANS_OF_EMPLOYMENT, &st, err);
     if (k) return k;
     store_bind_int(st, 1, emp_id);
     bool row = false;
-    while (!(k = store_step(st, &row, err)) && row && n < 16) ids[n++] = store_col_int(st, 0);
+    while (!(k = store_step(st, &row, err)) && row && n < 16) {
+        const char *ins = store_col_text(st, 1);
+        fund[n] = strcmp(ins, "housing_fund") == 0 || strcmp(ins, "housing_subsidy") == 0;
+        ids[n++] = store_col_int(st, 0);
+    }
     store_stmt_done(st);
-    for (int i = 0; !k && i < n; i++) k = reg_span_close(ctx, ids[i], end_month, "terminated", why, err);
+    /* A leaver's housing fund account is sealed (封存), kept for a later
+     * employer or a withdrawal; the insurances end. */
+    for (int i = 0; !k && i < n; i++)
+        k = reg_span_close(ctx, ids[i], end_month, fund[i] ? "sealed" : "terminated", why, err);
     return k;
 }
 

@@ -526,10 +526,15 @@ static void termination_closes_every_span_at_the_end_month(void **state) {
     assert_int_equal(json_array_size(spans), 7);
     size_t i;
     json_t *s;
+    int sealed = 0;
     json_array_foreach(spans, i, s) {
         assert_string_equal(jstr(s, "end_month"), "2026-02");
-        assert_string_equal(jstr(s, "status"), "terminated");
+        const char *ins = jstr(s, "insurance");
+        bool fund = strcmp(ins, "housing_fund") == 0 || strcmp(ins, "housing_subsidy") == 0;
+        assert_string_equal(jstr(s, "status"), fund ? "sealed" : "terminated");   /* 封存 */
+        sealed += fund;
     }
+    assert_int_equal(sealed, 2);
     json_decref(o);
     err = (err_detail){0};
     assert_int_equal(enrol_terminate(&e->ctx, &t, &o, &err), ERR_RULE);   /* no longer employed */
