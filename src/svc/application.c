@@ -353,9 +353,16 @@ static err_kind submit_rules(svc_ctx *ctx, const catalog_item *item, const appli
 /* An item with its own operation goes through it; one with an effect has its
  * payload checked by the effect's own rules before anything is written. */
 static err_kind submit_effect_check(svc_ctx *ctx, const catalog_item *item, const json_t *payload,
-                                    const applicant *ap, err_detail *err) {
+                                    applicant *ap, err_detail *err) {
     const item_effect *e = effect_of(item->id);
-    if (e && e->check) return e->check(ctx, payload, ap->person_id, ap->unit_id, err);
+    if (e && e->check) {
+        err_kind k = e->check(ctx, payload, ap->person_id, ap->unit_id, err);
+        /* The person the effect is about (checked by it) is on the record
+         * too, so they follow the application in their own list. */
+        json_int_t subject = json_integer_value(json_object_get(payload, "person_id"));
+        if (!k && ap->person_id == 0 && subject > 0) ap->person_id = subject;
+        return k;
+    }
     if (!item->operation) return ERR_OK;
     char data[256];
     snprintf(data, sizeof data, "{\"item_id\":\"%s\",\"operation\":\"%s\"}", item->id,

@@ -200,6 +200,40 @@ static void item_with_own_operation_is_sent_there(void **state) {
     tu_resp_free(&r);
 }
 
+/* A key change filed by the unit is about a person: the person follows it in
+ * their own list, and the change applies on approval. */
+static void unit_filed_key_change_reaches_the_person(void **state) {
+    tu_resp me = tu_http(srv, "GET", "/api/v1/sessions/current", person_a, NULL, NULL);
+    json_int_t pid = json_integer_value(json_object_get(json_object_get(me.json, "user"), "person_id"));
+    tu_resp_free(&me);
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/persons/%lld/key-changes", (long long)pid);
+    tu_resp r = tu_http(srv, "POST", path, unit_op,
+                        "{\"reason\":\"contract_error\",\"changes\":{\"name\":\"张伟民\"},"
+                        "\"proof\":\"单位盖章的情况说明\"}", NULL);
+    assert_int_equal(r.status, 201);
+    json_int_t app = json_integer_value(json_object_get(r.json, "id"));
+    assert_int_equal(json_integer_value(json_object_get(r.json, "person_id")), pid);
+    tu_resp_free(&r);
+    r = tu_http(srv, "GET", "/api/v1/applications", person_a, NULL, NULL);
+    bool seen = false;
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(r.json, "items"), i, it)
+        if (json_integer_value(json_object_get(it, "id")) == app) seen = true;
+    assert_true(seen);
+    tu_resp_free(&r);
+    r = step(clerk, app, "accept", NULL);
+    tu_resp_free(&r);
+    r = step(reviewer, app, "decision", "{\"approve\":true}");
+    assert_int_equal(r.status, 200);
+    tu_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/persons/%lld", (long long)pid);
+    r = tu_http(srv, "GET", path, clerk, NULL, NULL);
+    assert_string_equal(json_string_value(json_object_get(r.json, "name")), "张伟民");
+    tu_resp_free(&r);
+}
+
 static void queue_and_audit(void **state) {
     tu_resp r = tu_http(srv, "GET", "/api/v1/applications?state=submitted", clerk, NULL, NULL);
     assert_int_equal(r.status, 200);
@@ -241,6 +275,7 @@ int main(void) {
         cmocka_unit_test(refusals),
         cmocka_unit_test(closed_item_refused_with_rule),
         cmocka_unit_test(item_with_own_operation_is_sent_there),
+        cmocka_unit_test(unit_filed_key_change_reaches_the_person),
         cmocka_unit_test(queue_and_audit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
