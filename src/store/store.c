@@ -42,10 +42,20 @@ err_kind store_exec(store_tx *tx, store_query q, err_detail *err, const char *ty
         }
     }
     va_end(ap);
+    return store_step_all(st, err);
+}
+
+err_kind store_step_all(store_stmt *st, err_detail *err) {
     bool row;
+    err_kind k;
     do {
         k = store_step(st, &row, err);
     } while (!k && row);
     store_stmt_done(st);
     return k;
+}
+
+void store_bind_id(store_stmt *st, int idx, int64_t id) {
+    if (id > 0) store_bind_int(st, idx, id);
+    else store_bind_null(st, idx);
 }

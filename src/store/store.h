@@ -62,6 +62,11 @@ int64_t store_col_int(store_stmt *st, int col);
 const char *store_col_text(store_stmt *st, int col);  /* "" for null; valid until next step */
 bool store_col_is_null(store_stmt *st, int col);
 void store_stmt_done(store_stmt *st);
+/* Steps through every row (for statements run for their effect) and hands
+ * the statement back. */
+err_kind store_step_all(store_stmt *st, err_detail *err);
+/* Binds a row id, or null when id <= 0 (an optional reference). */
+void store_bind_id(store_stmt *st, int idx, int64_t id);
 
 /* Runs a statement that returns no rows. types names each argument after it:
  * 'i' int64_t, 't' const char * (NULL binds null), 'n' null (no argument).

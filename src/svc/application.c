@@ -110,19 +110,6 @@ static err_kind not_found(err_detail *err) {
     return err_set(err, ERR_NOT_FOUND, "application_not_found", NULL, "办件不存在");
 }
 
-static void bind_id_or_null(store_stmt *st, int idx, int64_t id) {
-    if (id > 0) store_bind_int(st, idx, id);
-    else store_bind_null(st, idx);
-}
-
-/* Steps a statement that returns no rows and hands it back. */
-static err_kind run_done(store_stmt *st, err_detail *err) {
-    bool row;
-    err_kind k = store_step(st, &row, err);
-    store_stmt_done(st);
-    return k;
-}
-
 static void today_str(const svc_ctx *ctx, char out[DATE_STR_BYTES]) {
     date_format(ctx->business_date, out);
 }
@@ -144,13 +131,13 @@ static err_kind event_add(svc_ctx *ctx, int64_t id, const char *action, const ch
     store_bind_int(st, 1, id);
     store_bind_int(st, 2, ctx->now_ms);
     store_bind_text(st, 3, today);
-    bind_id_or_null(st, 4, ctx->actor.user_id);
+    store_bind_id(st, 4, ctx->actor.user_id);
     store_bind_text(st, 5, svc_role_name(ctx->actor.role));
     store_bind_text(st, 6, action);
     store_bind_text(st, 7, from);
     store_bind_text(st, 8, to);
     store_bind_text(st, 9, note ? note : "");
-    return run_done(st, err);
+    return store_step_all(st, err);
 }
 
 /* ---- loading and visibility ---- */
@@ -202,7 +189,7 @@ static err_kind app_load_visible(svc_ctx *ctx, int64_t id, app_row *out, err_det
 /* Runs a state update guarded by the state it leaves: no row changed means
  * another operation moved the application first. */
 static err_kind run_guarded(svc_ctx *ctx, store_stmt *st, err_detail *err) {
-    err_kind k = run_done(st, err);
+    err_kind k = store_step_all(st, err);
     if (!k && store_changes(ctx->tx) != 1)
         k = err_set(err, ERR_CONFLICT, "bad_state", NULL, "办件状态已被他人改变，请刷新后重试");
     return k;
@@ -380,14 +367,14 @@ static err_kind insert_record(svc_ctx *ctx, const catalog_item *item, const appl
     err_kind k = store_prepare(ctx->tx, STORE_Q_APP_INSERT, &st, err);
     if (k) return k;
     store_bind_text(st, 1, item->id);
-    bind_id_or_null(st, 2, ap->person_id);
-    bind_id_or_null(st, 3, ap->unit_id);
-    bind_id_or_null(st, 4, ctx->actor.user_id);
+    store_bind_id(st, 2, ap->person_id);
+    store_bind_id(st, 3, ap->unit_id);
+    store_bind_id(st, 4, ctx->actor.user_id);
     store_bind_text(st, 5, ctx->channel ? ctx->channel : "");
     store_bind_text(st, 6, payload);
     store_bind_text(st, 7, today);
     store_bind_int(st, 8, ctx->now_ms);
-    k = run_done(st, err);
+    k = store_step_all(st, err);
     if (!k) *id_out = store_last_insert_id(ctx->tx);
     return k;
 }
@@ -472,7 +459,7 @@ static err_kind mark_material(svc_ctx *ctx, const app_row *a, int idx, bool rece
     store_bind_int(st, 2, (int64_t)idx);
     store_bind_int(st, 3, received ? 1 : 0);
     store_bind_text(st, 4, received ? today : NULL);
-    return run_done(st, err);
+    return store_step_all(st, err);
 }
 
 /* The material's name, or ERR_INVALID when the index is not on the checklist. */

@@ -65,21 +65,6 @@ const char *reg_hukou_name_zh(const char *kind) {
 
 /* ---- small store helpers ---- */
 
-static err_kind step_done(store_stmt *st, err_detail *err) {
-    bool row;
-    err_kind k;
-    do {
-        k = store_step(st, &row, err);
-    } while (!k && row);
-    store_stmt_done(st);
-    return k;
-}
-
-static void bind_opt_id(store_stmt *st, int idx, int64_t id) {
-    if (id > 0) store_bind_int(st, idx, id);
-    else store_bind_null(st, idx);
-}
-
 /* ---- numbers ---- */
 
 /* The next value of a named counter, starting at `first`. */
@@ -156,7 +141,7 @@ static err_kind person_insert(svc_ctx *ctx, const reg_person_new *in, const idno
     store_bind_text(st, 12, park);
     store_bind_int(st, 13, in->is_student ? 1 : 0);
     store_bind_int(st, 14, ctx->now_ms);
-    k = step_done(st, err);
+    k = store_step_all(st, err);
     if (k == ERR_CONFLICT)
         return err_set(err, ERR_CONFLICT, "person_exists", "id_number", "证件号码 %s 已登记", info->normalized);
     if (!k) *id_out = store_last_insert_id(ctx->tx);
@@ -265,8 +250,8 @@ static err_kind span_event(svc_ctx *ctx, int64_t span_id, int64_t person_id, con
     store_bind_text(st, 7, to);
     store_bind_int(st, 8, month);
     store_bind_text(st, 9, detail ? detail : "");
-    bind_opt_id(st, 10, ctx->actor.user_id);
-    return step_done(st, err);
+    store_bind_id(st, 10, ctx->actor.user_id);
+    return store_step_all(st, err);
 }
 
 static err_kind span_overlap_rule(svc_ctx *ctx, const reg_span_new *in, err_detail *err) {
@@ -302,8 +287,8 @@ err_kind reg_span_open(svc_ctx *ctx, const reg_span_new *in, int64_t *span_id_ou
     k = store_prepare(ctx->tx, STORE_Q_REG_SPAN_INSERT, &st, err);
     if (k) return k;
     store_bind_int(st, 1, in->person_id);
-    bind_opt_id(st, 2, in->unit_id);
-    bind_opt_id(st, 3, in->employment_id);
+    store_bind_id(st, 2, in->unit_id);
+    store_bind_id(st, 3, in->employment_id);
     store_bind_text(st, 4, reg_insurance_name(in->insurance));
     store_bind_text(st, 5, in->payer);
     store_bind_text(st, 6, in->category);
@@ -313,7 +298,7 @@ err_kind reg_span_open(svc_ctx *ctx, const reg_span_new *in, int64_t *span_id_ou
     else store_bind_null(st, 9);
     store_bind_text(st, 10, in->reason ? in->reason : "");
     store_bind_int(st, 11, ctx->now_ms);
-    k = step_done(st, err);
+    k = store_step_all(st, err);
     if (k) return k;
     int64_t id = store_last_insert_id(ctx->tx);
     k = span_event(ctx, id, in->person_id, "open", NULL, "normal", in->start_month, in->reason, err);

@@ -24,16 +24,6 @@ static const char FOREIGN_CATEGORY[] = "foreign";
 
 /* ---- small helpers ---- */
 
-static err_kind step_done(store_stmt *st, err_detail *err) {
-    bool row;
-    err_kind k;
-    do {
-        k = store_step(st, &row, err);
-    } while (!k && row);
-    store_stmt_done(st);
-    return k;
-}
-
 static err_kind pol_int(svc_ctx *ctx, const char *key, int64_t *out, err_detail *err) {
     return policy_get_int(ctx->pol, key, ctx->business_date, out, err);
 }
@@ -567,7 +557,7 @@ static err_kind employment_insert(svc_ctx *ctx, const enrol_in *in, const enrol_
     store_bind_text(st, 12, exempt ? in->exemption_certificate : NULL);
     store_bind_text(st, 13, pl->category);
     store_bind_int(st, 14, ctx->now_ms);
-    k = step_done(st, err);
+    k = store_step_all(st, err);
     if (!k) *id_out = store_last_insert_id(ctx->tx);
     return k;
 }
@@ -1560,7 +1550,7 @@ err_kind enrol_transfer_record(svc_ctx *ctx, const transfer_in *in, json_t **out
     store_bind_text(st, 10, today);
     store_bind_text(st, 11, in->note && *in->note ? in->note : (free_move ? NOT_NEEDED_ZH : ""));
     store_bind_int(st, 12, ctx->now_ms);
-    k = step_done(st, err);
+    k = store_step_all(st, err);
     int64_t id = k ? 0 : store_last_insert_id(ctx->tx);
     char target[48], detail[96];
     audit_target_person(person_id, target);

@@ -21,16 +21,6 @@ enum {
 
 /* ---- small helpers ---- */
 
-static err_kind step_done(store_stmt *st, err_detail *err) {
-    bool row;
-    err_kind k;
-    do {
-        k = store_step(st, &row, err);
-    } while (!k && row);
-    store_stmt_done(st);
-    return k;
-}
-
 static err_kind pol_int(svc_ctx *ctx, const char *key, int64_t *out, err_detail *err) {
     return policy_get_int(ctx->pol, key, ctx->business_date, out, err);
 }
@@ -1129,7 +1119,7 @@ static err_kind employment_insert(svc_ctx *ctx, const employment_new *e, int64_t
     store_bind_text(st, 12, e->school_kind);
     bind_opt_int(st, 13, e->project_id, e->project_id > 0);
     store_bind_int(st, 14, ctx->now_ms);
-    k = step_done(st, err);
+    k = store_step_all(st, err);
     if (!k) {
         *id_out = store_last_insert_id(ctx->tx);
         *late_out = late;

@@ -17,21 +17,6 @@ enum { TARGET_BYTES = 64, DATA_BYTES = 256, NORM_BYTES = 48 };
 
 /* ---- small helpers ---- */
 
-static err_kind step_done(store_stmt *st, err_detail *err) {
-    bool row;
-    err_kind k;
-    do {
-        k = store_step(st, &row, err);
-    } while (!k && row);
-    store_stmt_done(st);
-    return k;
-}
-
-static void bind_opt_id(store_stmt *st, int idx, int64_t id) {
-    if (id > 0) store_bind_int(st, idx, id);
-    else store_bind_null(st, idx);
-}
-
 /* A rule's data as compact JSON; takes the reference. Too long for a rule's
  * slot (it would be cut into invalid JSON) gives "{}". */
 static const char *rule_data(json_t *o, char out[DATA_BYTES]) {
@@ -494,10 +479,10 @@ static err_kind change_row(svc_ctx *ctx, int64_t person_id, const char *field, c
     store_bind_text(st, 3, (old_v && *old_v) ? old_v : NULL);
     store_bind_text(st, 4, (new_v && *new_v) ? new_v : NULL);
     store_bind_text(st, 5, today);
-    bind_opt_id(st, 6, ctx->actor.user_id);
-    bind_opt_id(st, 7, app_id);
+    store_bind_id(st, 6, ctx->actor.user_id);
+    store_bind_id(st, 7, app_id);
     store_bind_int(st, 8, ctx->now_ms);
-    return step_done(st, err);
+    return store_step_all(st, err);
 }
 
 static err_kind update_allowed(svc_ctx *ctx, int64_t person_id, err_detail *err) {
@@ -547,7 +532,7 @@ static err_kind save_contacts(svc_ctx *ctx, const person_row *r, const reg_perso
     store_bind_text(st, 4, opt_text(in->address ? in->address : r->address));
     store_bind_text(st, 5, in->hukou_kind ? in->hukou_kind : r->hukou_kind);
     store_bind_int(st, 6, ctx->now_ms);
-    return step_done(st, err);
+    return store_step_all(st, err);
 }
 
 err_kind reg_person_update_contacts(svc_ctx *ctx, int64_t person_id, const reg_person_update *in,
@@ -837,7 +822,7 @@ static err_kind person_set_key(svc_ctx *ctx, const key_change_ctx *kx, const cha
     store_bind_text(st, 5, opt_text(sex));
     store_bind_text(st, 6, opt_text(birth));
     store_bind_int(st, 7, ctx->now_ms);
-    return step_done(st, err);
+    return store_step_all(st, err);
 }
 
 /* The person's sign-in follows the new ID number (and name, when it fits a
@@ -852,7 +837,7 @@ static err_kind login_follow(svc_ctx *ctx, const key_change_ctx *kx, err_detail 
     store_bind_text(st, 2, kx->ni.number);
     store_bind_text(st, 3, display);
     store_bind_int(st, 4, ctx->now_ms);
-    return step_done(st, err);
+    return store_step_all(st, err);
 }
 
 static err_kind key_change_write(svc_ctx *ctx, int64_t app_id, const key_change_ctx *kx,

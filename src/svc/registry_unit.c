@@ -61,21 +61,6 @@ static void target_of(int64_t unit_id, char out[TARGET_BYTES]) {
     snprintf(out, TARGET_BYTES, "unit:%" PRId64, unit_id);
 }
 
-static err_kind step_done(store_stmt *st, err_detail *err) {
-    bool row;
-    err_kind k;
-    do {
-        k = store_step(st, &row, err);
-    } while (!k && row);
-    store_stmt_done(st);
-    return k;
-}
-
-static void bind_opt_id(store_stmt *st, int idx, int64_t id) {
-    if (id > 0) store_bind_int(st, idx, id);
-    else store_bind_null(st, idx);
-}
-
 /* Upper case without spaces, as codes are printed on licences. */
 static void code_normalize(const char *in, char out[REG_UNIT_CODE_BYTES]) {
     size_t n = 0;
@@ -391,11 +376,11 @@ static err_kind change_row(svc_ctx *ctx, int64_t unit_id, const char *field, con
     store_bind_text(st, 3, old_v);
     store_bind_text(st, 4, new_v);
     store_bind_text(st, 5, today);
-    bind_opt_id(st, 6, ctx->actor.user_id);
-    bind_opt_id(st, 7, app_id);
+    store_bind_id(st, 6, ctx->actor.user_id);
+    store_bind_id(st, 7, app_id);
     store_bind_int(st, 8, ctx->now_ms);
     store_bind_text(st, 9, reason ? reason : "");
-    return step_done(st, err);
+    return store_step_all(st, err);
 }
 
 static err_kind write_unit(svc_ctx *ctx, const reg_unit *u, err_detail *err) {
@@ -416,7 +401,7 @@ static err_kind write_unit(svc_ctx *ctx, const reg_unit *u, err_detail *err) {
         else store_bind_text(st, p++, t);
     }
     store_bind_int(st, p, ctx->now_ms);
-    return step_done(st, err);
+    return store_step_all(st, err);
 }
 
 typedef struct save_how {
@@ -548,7 +533,7 @@ static err_kind unit_insert(svc_ctx *ctx, const reg_unit_new *in, const char *co
     store_bind_int(st, 13, in->bank_account ? 1 : 0);
     store_bind_text(st, 14, today);
     store_bind_int(st, 15, ctx->now_ms);
-    k = step_done(st, err);
+    k = store_step_all(st, err);
     if (k == ERR_CONFLICT)
         return err_set(err, ERR_CONFLICT, "unit_exists", "code", "统一社会信用代码 %s 已登记", code);
     if (!k) *id_out = store_last_insert_id(ctx->tx);
