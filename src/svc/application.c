@@ -10,6 +10,7 @@
 #include "base/limits.h"
 #include "svc/audit.h"
 #include "svc/catalog.h"
+#include "svc/backpay.h"
 #include "svc/registry.h"
 
 typedef err_kind (*item_check_fn)(svc_ctx *ctx, const json_t *payload, int64_t person_id,

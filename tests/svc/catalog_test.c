@@ -226,7 +226,8 @@ static int count_def_rows(const char *rel, const char *needle) {
 static int count_open_rows_in_def(void) {
     return count_def_rows("src/svc/catalog_open.def", "\nOPEN(\"") +
            count_def_rows("src/svc/catalog_open.def", "\nOPEN_VIA(\"") +
-           count_def_rows("src/svc/catalog_open_registry.def", "\nOPEN_VIA(\"");
+           count_def_rows("src/svc/catalog_open_registry.def", "\nOPEN_VIA(\"") +
+           count_def_rows("src/svc/catalog_open_contrib.def", "\nOPEN_VIA(\"");
 }
 
 static void test_open_items(void **state) {

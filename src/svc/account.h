@@ -1,0 +1,38 @@
+/* Individual accounts and interest: balances from the ledger, the housing
+ * fund's yearly interest settled on 30 June from daily balances
+ * (hf.deposit_interest_bp / hf.interest_day_basis), and the pension
+ * individual account's yearly interest (pension.account_interest_bp for the
+ * year). Both idempotent per person and year. */
+#ifndef SIPF_SVC_ACCOUNT_H
+#define SIPF_SVC_ACCOUNT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "base/money.h"
+#include "svc/ctx.h"
+
+/* A person's balances (pension_account, medical_account, housing_fund,
+ * housing_subsidy) and each month's credits by insurance. Visibility as for
+ * the person's record (self, staff; a unit: 404). */
+err_kind account_balances_json(svc_ctx *ctx, int64_t person_id, json_t **out, err_detail *err);
+
+/* Contribution details (缴费明细) of a person: month, insurance, unit, base,
+ * unit and personal amounts, paid or not, back-paid marked; optional year. */
+err_kind account_contributions_json(svc_ctx *ctx, int64_t person_id, int year, json_t **out,
+                                    err_detail *err);
+
+/* Housing fund interest of one person for the year ending 30 June of `year`
+ * (1 July year-1 .. 30 June year), from the daily balances. */
+err_kind account_hf_interest(svc_ctx *ctx, int64_t person_id, int year, money_fen *interest_out,
+                             err_detail *err);
+/* Posts it (idempotency key "hf_interest:<year>:<person>"). */
+err_kind account_hf_interest_settle(svc_ctx *ctx, int64_t person_id, int year, err_detail *err);
+
+/* Pension individual account interest for calendar year `year` on the
+ * balance at its start plus the year's credits (by month). Posts it
+ * (idempotency key "pension_interest:<year>:<person>"). */
+err_kind account_pension_interest_settle(svc_ctx *ctx, int64_t person_id, int year,
+                                         err_detail *err);
+
+#endif

@@ -1,0 +1,103 @@
+/* Contributions: declared bases, the one function that computes a month's
+ * amounts (used by the quote, the monthly assessment and back-payments), the
+ * monthly assessment into bills, and the unit's check and confirmation.
+ *
+ * Rules (policy by date): the base is the declared monthly wage held within
+ * contrib.base.lower_fen..upper_fen of the policy year (July..June); the
+ * housing fund base equals that month's social insurance base; the housing
+ * subsidy base equals the housing fund base. Rates per insurance:
+ * <ins>.unit_rate_bp / personal_rate_bp; work injury at the unit's industry
+ * class (injury.class_rates_bp, unit only); housing fund at the unit's rate
+ * within housing_fund.rate_min_bp..rate_max_bp (both sides); rounding per
+ * insurance (<ins>.rounding), half up by default. Flexible workers and
+ * residents by their tier (flexible.*, resident.*). */
+#ifndef SIPF_SVC_CONTRIBUTION_H
+#define SIPF_SVC_CONTRIBUTION_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "base/money.h"
+#include "base/table.h"
+#include "svc/registry.h"
+
+typedef struct contrib_item {
+    reg_insurance insurance;
+    money_fen base_fen;
+    int64_t unit_rate_bp;
+    int64_t personal_rate_bp;
+    money_fen unit_fen;
+    money_fen personal_fen;
+} contrib_item;
+
+typedef struct contrib_quote_in {
+    month_ym month;
+    money_fen wage_fen;          /* the declared monthly wage */
+    unsigned insurances;         /* bit set (1u << reg_insurance) */
+    int64_t injury_rate_bp;      /* the unit's work-injury rate; required with injury */
+    int64_t housing_fund_rate_bp;/* required with housing_fund (and housing_subsidy's base) */
+} contrib_quote_in;
+
+typedef struct contrib_quote {
+    month_ym month;
+    money_fen base_fen;
+    int count;
+    contrib_item items[INS_COUNT];
+    money_fen unit_total_fen;
+    money_fen personal_total_fen;
+} contrib_quote;
+
+/* The one computation of a month's amounts. Pure: policy and inputs only
+ * (the policy is read at the first day of the month). Refusals: ERR_INVALID
+ * for missing rates; rule "hf_rate_out_of_band" with the band; ERR_CONFIG
+ * when a parameter is missing for the month. */
+err_kind contrib_quote_compute(const policy *pol, const contrib_quote_in *in, contrib_quote *out,
+                               err_detail *err);
+
+/* The base for a wage in a month: held within the policy year's limits. */
+err_kind contrib_base_clamp(const policy *pol, month_ym month, money_fen wage_fen,
+                            money_fen *base_fen_out, err_detail *err);
+
+/* The policy year (July..June) a month belongs to: 202507..202606 -> 2025. */
+int contrib_policy_year(month_ym month);
+
+/* Declares the base of a person at a unit for a policy year (yearly
+ * declaration, source "annual") or from the hire month (source "hire").
+ * A unit operator only for its own employees. */
+err_kind contrib_base_declare(svc_ctx *ctx, int64_t unit_id, int64_t person_id, month_ym from_month,
+                              money_fen wage_fen, const char *source, json_t **out, err_detail *err);
+
+/* A file of declarations (table rows: id_number, wage_yuan), checked row by
+ * row: every bad row reported and nothing saved, or all saved. */
+err_kind contrib_base_declare_file(svc_ctx *ctx, int64_t unit_id, const table *t, json_t **out,
+                                   json_t **bad_rows_out, err_detail *err);
+
+/* The base in force for a person at a unit in a month: the latest
+ * declaration of that policy year from a month <= month; without one, the
+ * year's lower limit. */
+err_kind contrib_base_for(svc_ctx *ctx, int64_t person_id, int64_t unit_id, month_ym month,
+                          money_fen *base_fen_out, err_detail *err);
+
+/* Assesses one unit's month: one assessment line per active span and
+ * insurance, one bill (kind "regular", status "draft"). Idempotent: an
+ * existing bill for the unit and month is left as it is (*created = false).
+ * The ledger entry of the bill (receivable against contributions due) is
+ * posted with idempotency key "bill:<id>". */
+err_kind contrib_assess_unit(svc_ctx *ctx, int64_t unit_id, month_ym month, int64_t *bill_id_out,
+                             bool *created_out, err_detail *err);
+
+/* The same for the person-paid spans (flexible, residents) of a person. */
+err_kind contrib_assess_person(svc_ctx *ctx, int64_t person_id, month_ym month,
+                               int64_t *bill_id_out, bool *created_out, err_detail *err);
+
+/* The itemised bill (lines by person and insurance, totals). A unit operator
+ * sees only its own bills (else 404). */
+err_kind contrib_bill_json(svc_ctx *ctx, int64_t bill_id, json_t **out, err_detail *err);
+err_kind contrib_bills_json(svc_ctx *ctx, int64_t unit_id, month_ym month, json_t **out,
+                            err_detail *err);
+
+/* The unit checks (校验) and confirms (保存) its draft bill; only a draft may
+ * be confirmed (ERR_CONFLICT "bad_state"). */
+err_kind contrib_bill_confirm(svc_ctx *ctx, int64_t bill_id, err_detail *err);
+
+#endif
