@@ -1,3 +1,2 @@
 #include "cli/cli.h"
 int cmd_interest(cli_opts *o) { return 2; }
-int cmd_contrib(cli_opts *o) { return 2; }
