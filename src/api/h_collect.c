@@ -1,1 +1,51 @@
-/* not written yet */
+/* Bank collection (托收) and arrears over HTTP: the month's collection files,
+ * a bank's reply file (text/plain), a unit's arrears and its no-arrears
+ * certificate. The rules are in svc/collection.c. */
+#include <string.h>
+#include <strings.h>
+
+#include <microhttpd.h>
+
+#include "api/api.h"
+#include "svc/collection.h"
+
+err_kind h_collect_month(api_req *req, api_resp *resp, err_detail *err) {
+    static const char *const allowed[] = {NULL};
+    month_ym month = 0;
+    err_kind k = month_parse(req->params[0], "month", &month, err);
+    if (!k && req->body_len > 0) {   /* an empty body or {} */
+        json_t *b = NULL;
+        k = api_body_object(req, allowed, &b, err);
+        json_decref(b);
+    }
+    /* No directory on the server: each file's text is in the answer. */
+    if (!k) k = collect_make_files(&req->ctx, month, NULL, &resp->body, err);
+    if (!k && json_integer_value(json_object_get(resp->body, "file_count")) > 0) resp->status = 201;
+    return k;
+}
+
+static err_kind text_body(api_req *req, err_detail *err) {
+    const char *ct = MHD_lookup_connection_value((struct MHD_Connection *)req->conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (!ct || strncasecmp(ct, "text/plain", strlen("text/plain")) != 0)
+        return err_set(err, ERR_INVALID, "unsupported_media_type", "Content-Type",
+                       "回盘文件应以 text/plain 提交");
+    return ERR_OK;
+}
+
+err_kind h_bank_reply_import(api_req *req, api_resp *resp, err_detail *err) {
+    err_kind k = text_body(req, err);
+    return k ? k : collect_import_reply(&req->ctx, req->body, req->body_len, &resp->body, err);
+}
+
+err_kind h_unit_arrears(api_req *req, api_resp *resp, err_detail *err) {
+    int64_t id = 0;
+    err_kind k = api_parse_id(req->params[0], "id", &id, err);
+    return k ? k : collect_unit_arrears(&req->ctx, id, &resp->body, NULL, err);
+}
+
+err_kind h_unit_no_arrears_certificate(api_req *req, api_resp *resp, err_detail *err) {
+    int64_t id = 0;
+    err_kind k = api_parse_id(req->params[0], "id", &id, err);
+    return k ? k : collect_no_arrears_certificate(&req->ctx, id, &resp->body, err);
+}

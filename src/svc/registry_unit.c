@@ -14,6 +14,7 @@
 #include "base/money.h"
 #include "svc/application.h"
 #include "svc/audit.h"
+#include "svc/collection.h"
 
 #define ROLES_COUNTER (ROLE_BIT(ROLE_CLERK) | ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_SYSTEM))
 #define ROLES_UNIT_OR_COUNTER (ROLES_COUNTER | ROLE_BIT(ROLE_UNIT))
@@ -929,11 +930,13 @@ err_kind reg_unit_active_employees(svc_ctx *ctx, int64_t unit_id, int64_t *count
     return k;
 }
 
-/* Contributions do not exist yet: the contributions area fills this in with
- * the unit's assessed and unpaid amounts. Until then no unit owes anything. */
+/* The unit's outstanding arrears with their late fees to the business date
+ * (svc/collection.c, which also marks bills that fell overdue). */
 err_kind reg_unit_arrears_fen(svc_ctx *ctx, int64_t unit_id, int64_t *fen_out, err_detail *err) {
-    *fen_out = 0;
-    return ERR_OK;
+    money_fen total = 0;
+    err_kind k = collect_unit_arrears(ctx, unit_id, NULL, &total, err);
+    if (!k) *fen_out = total;
+    return k;
 }
 
 static err_kind cancel_rules(svc_ctx *ctx, const reg_unit *u, err_detail *err) {
