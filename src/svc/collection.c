@@ -674,13 +674,14 @@ static void reply_detail(svc_ctx *ctx, char *line, int line_no, reply *r, err_de
         bad_line(ctx, r, line_no, why, err);
         return;
     }
-    const char *data = line_data(ctx->ar, line_no, l.d.bill_id);
     l.paid = strcmp(f[10], "PAID") == 0;
     l.bad = !l.paid && (strcmp(f[10], "FAILED") != 0 || !*f[11]);
     if (!l.paid && strcmp(f[10], "FAILED") != 0)
-        problem(err, r, "bad_result", data, "第 %d 行结果应为 PAID 或 FAILED", line_no);
+        problem(err, r, "bad_result", line_data(ctx->ar, line_no, l.d.bill_id),
+                "第 %d 行结果应为 PAID 或 FAILED", line_no);
     else if (!l.paid && !*f[11])
-        problem(err, r, "reason_missing", data, "第 %d 行扣款失败但没有写明原因", line_no);
+        problem(err, r, "reason_missing", line_data(ctx->ar, line_no, l.d.bill_id),
+                "第 %d 行扣款失败但没有写明原因", line_no);
     l.reason = arena_strdup(ctx->ar, f[11]);
     rline_push(ctx->ar, r, &l);
 }

@@ -7,7 +7,8 @@
  * marking, arrears collected again with their late fee, the no-arrears
  * certificate refused then granted, unit cancellation refused with arrears,
  * the allocation's rounding with the remainder in the pool, a bill whose
- * lines do not add up refused, visibility.
+ * lines do not add up refused, visibility, a store failing at each call in
+ * turn leaving the run and the import whole or absent.
  *
  * Bills and their assessment lines are written straight into the database
  * (the contributions area makes them in production), with the bill's own
@@ -755,6 +756,51 @@ static void arrears_visibility(void **state) {
     tu_env_close(e);
 }
 
+/* ---- a store failing at each call in turn ---- */
+
+static void faults_leave_nothing_half_done(void **state) {
+    tu_env *e = fixture("2026-03-20");
+    json_t *f = NULL, *ans = NULL;
+    long n;
+    for (n = 1; n < 10000; n++) {
+        err_detail err = {0};
+        store_fault_set(e->st, n);
+        err_kind k = collect_make_files(&e->ctx, 202603, NULL, &f, &err);
+        store_fault_set(e->st, 0);
+        if (k == ERR_OK) break;
+        assert_int_equal(k, ERR_UNAVAILABLE);
+        assert_null(f);
+        tu_env_rollback(e);
+        assert_string_equal(bill_status(e, BILL_A1), "confirmed");
+    }
+    assert_true(n > 5);
+    tu_env_commit(e);
+    assert_int_equal(json_integer_value(json_object_get(f, "line_count")), 3);
+    char *reply = simulate(ICBC_MARCH, 2);
+    for (n = 1; n < 10000; n++) {
+        err_detail err = {0};
+        store_fault_set(e->st, n);
+        err_kind k = collect_import_reply(&e->ctx, reply, strlen(reply), &ans, &err);
+        store_fault_set(e->st, 0);
+        if (k == ERR_OK) break;
+        assert_int_equal(k, ERR_UNAVAILABLE);
+        tu_env_rollback(e);
+        assert_int_equal(nat(e, OWNER_BANK, 0, "bank_clearing"), 0);
+        assert_int_equal(nat(e, OWNER_PERSON, P1, "pension_account"), 0);
+        assert_string_equal(bill_status(e, BILL_D1), "sent");
+    }
+    assert_true(n > 20);
+    tu_env_commit(e);
+    assert_int_equal(json_integer_value(json_object_get(ans, "applied")), 2);
+    assert_int_equal(nat(e, OWNER_BANK, 0, "bank_clearing"), A1_FEN);
+    assert_int_equal(nat(e, OWNER_PERSON, P1, "pension_account"), 40000);
+    assert_string_equal(bill_status(e, BILL_D1), "failed");
+    free(reply);
+    json_decref(ans);
+    json_decref(f);
+    tu_env_close(e);
+}
+
 /* ---- the allocation's rounding ---- */
 
 static const char ROUNDING_POLICY[] =
@@ -822,6 +868,7 @@ int main(void) {
         cmocka_unit_test(cancellation_refused_with_arrears),
         cmocka_unit_test(arrears_visibility),
         cmocka_unit_test(allocation_rounds_half_up_remainder_to_pool),
+        cmocka_unit_test(faults_leave_nothing_half_done),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
