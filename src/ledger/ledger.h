@@ -74,4 +74,26 @@ typedef struct ledger_verify_result {
  * the bank clearing account reconciles with what banks paid. */
 err_kind ledger_verify(store_tx *tx, ledger_verify_result *out, err_detail *err);
 
+/* ---- added for the hot paths and the interest runs ---- */
+
+/* The entry posted under idem_key: *entry_id_out is its id, or 0 when there
+ * is none (not an error). Lets a caller skip work that was done before. */
+err_kind ledger_entry_find(store_tx *tx, const char *idem_key, int64_t *entry_id_out,
+                           err_detail *err);
+
+/* A person's individual accounts in one lookup, none created: ids_out[i] is
+ * the id of the account of kind ledger_person_kinds[i], or 0 when the person
+ * has none yet (then ledger_account creates it). The monthly run asks once
+ * per person instead of once per posting. */
+enum {
+    LEDGER_PERSON_PENSION = 0,
+    LEDGER_PERSON_MEDICAL,
+    LEDGER_PERSON_HOUSING_FUND,
+    LEDGER_PERSON_HOUSING_SUBSIDY,
+    LEDGER_PERSON_KINDS
+};
+extern const char *const ledger_person_kinds[LEDGER_PERSON_KINDS];
+err_kind ledger_person_accounts(store_tx *tx, int64_t person_id,
+                                int64_t ids_out[LEDGER_PERSON_KINDS], err_detail *err);
+
 #endif

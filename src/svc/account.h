@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "base/money.h"
+#include "svc/batch.h"
 #include "svc/ctx.h"
 
 /* A person's balances (pension_account, medical_account, housing_fund,
@@ -34,5 +35,28 @@ err_kind account_hf_interest_settle(svc_ctx *ctx, int64_t person_id, int year, e
  * (idempotency key "pension_interest:<year>:<person>"). */
 err_kind account_pension_interest_settle(svc_ctx *ctx, int64_t person_id, int year,
                                          err_detail *err);
+
+/* ---- the yearly runs (added) ---- */
+
+/* Which interest a run settles (a bit set: both when 0 is given to the
+ * channels). */
+enum { ACCOUNT_INTEREST_HF = 1u << 0, ACCOUNT_INTEREST_PENSION = 1u << 1 };
+
+/* "housing_fund" -> ACCOUNT_INTEREST_HF, "pension" -> ACCOUNT_INTEREST_PENSION;
+ * NULL or "" -> both; anything else ERR_INVALID naming field "kind". */
+err_kind account_interest_kinds_parse(const char *s, unsigned *out, err_detail *err);
+
+/* Settles the year's interest for every person holding the account, in
+ * chunks through batch_run (batch kinds "interest_hf" and "interest_pension",
+ * run key the year): resumable, and each person's entry is idempotent. Only
+ * finance, admin and the system (ERR_FORBIDDEN). Before anything runs, each
+ * period must have ended on the business date: rule "period_not_ended" (with
+ * the settlement date) for each kind asked that has not. tmpl is the
+ * caller's context (its tx unused; a run arena of its own is made). Answers
+ * {"year","runs":[{"kind","batch_kind","run_key","settle_on","persons",
+ * "entries","interest_fen"}]}. */
+err_kind account_interest_settle_all(store *st, const svc_ctx *tmpl, unsigned kinds, int year,
+                                     batch_progress_fn progress, void *progress_arg,
+                                     json_t **out, err_detail *err);
 
 #endif

@@ -164,6 +164,96 @@ static void verify_names_a_changed_row(void **state) {
     free(out);
 }
 
+/* Runs SQL on a database file from outside the program. */
+static void sql_on(const char *path, const char *sql) {
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+    char *msg = NULL;
+    if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK) fail_msg("sql: %s", msg);
+    sqlite3_close(h);
+}
+
+/* `sipf verify` recomputes the ledger too: entries and accounts counted, the
+ * first balance changed behind the ledger's back, the first unbalanced
+ * entry, and a bank clearing account that the paid lines do not explain. */
+static void verify_checks_the_ledger(void **state) {
+    char path[600], args[1024], *out;
+    snprintf(path, sizeof path, "%s/ledger.db", dir);
+    snprintf(args, sizeof args, "migrate --db %s", path);
+    assert_int_equal(run(args, NULL), 0);
+    sql_on(path, "INSERT INTO ledger_accounts (id, owner_kind, owner_id, kind, balance_fen) VALUES "
+                 "(1, 'unit', 1, 'receivable', 5000), (2, 'pool', 0, 'contrib_due', -5000), "
+                 "(3, 'bank', 0, 'bank_clearing', 0);"
+                 "INSERT INTO ledger_entries (id, idem_key, business_date, kind, created_at_ms) "
+                 "VALUES (1, 'bill:1', '2026-06-25', 'bill', 0);"
+                 "INSERT INTO ledger_postings (entry_id, account_id, amount_fen, month) VALUES "
+                 "(1, 1, 5000, 202606), (1, 2, -5000, 202606);");
+    snprintf(args, sizeof args, "verify --db %s", path);
+    assert_int_equal(run(args, &out), 0);
+    assert_non_null(strstr(out, "审计链完整"));
+    assert_non_null(strstr(out, "账务核对：分录 1 笔，账户 3 个"));
+    assert_non_null(strstr(out, "银行清算户 0.00 元，银行已付托收 0.00 元：相符"));
+    assert_non_null(strstr(out, "账务平衡"));
+    free(out);
+    /* a balance changed behind the ledger's back */
+    sql_on(path, "UPDATE ledger_accounts SET balance_fen = 4999 WHERE id = 1");
+    assert_int_equal(run(args, &out), 10);
+    assert_non_null(strstr(out, "余额与分录不符的账户：第 1 号"));
+    assert_non_null(strstr(out, "账务核对失败"));
+    assert_null(strstr(out, "借贷不平"));
+    free(out);
+    sql_on(path, "UPDATE ledger_accounts SET balance_fen = 5000 WHERE id = 1");
+    /* an entry of one line: unbalanced, and the bank holds money no bank reply paid */
+    sql_on(path, "INSERT INTO ledger_entries (id, idem_key, business_date, kind, created_at_ms) "
+                 "VALUES (2, 'forged', '2026-06-26', 'test', 0);"
+                 "INSERT INTO ledger_postings (entry_id, account_id, amount_fen) VALUES (2, 3, 300);"
+                 "UPDATE ledger_accounts SET balance_fen = 300 WHERE id = 3;");
+    assert_int_equal(run(args, &out), 10);
+    assert_non_null(strstr(out, "借贷不平的分录：第 2 号"));
+    assert_null(strstr(out, "余额与分录不符"));
+    assert_non_null(strstr(out, "银行清算户 3.00 元，银行已付托收 0.00 元：不符"));
+    free(out);
+}
+
+/* `sipf interest settle YEAR`: the housing fund year settles on 30 June and
+ * not before, once however often it runs. */
+static void interest_settle_command(void **state) {
+    char path[600], args[1024], *out;
+    snprintf(path, sizeof path, "%s/interest.db", dir);
+    snprintf(args, sizeof args, "migrate --db %s", path);
+    assert_int_equal(run(args, NULL), 0);
+    /* 1,000,000 fen in person 1's housing fund from 1 July 2025 */
+    sql_on(path, "INSERT INTO ledger_accounts (id, owner_kind, owner_id, kind, balance_fen) VALUES "
+                 "(1, 'person', 1, 'housing_fund', -1000000), (2, 'pool', 0, 'contrib_due', 1000000);"
+                 "INSERT INTO ledger_entries (id, idem_key, business_date, kind, created_at_ms) "
+                 "VALUES (1, 'credit:1', '2025-07-01', 'credit', 0);"
+                 "INSERT INTO ledger_postings (entry_id, account_id, amount_fen, month) VALUES "
+                 "(1, 2, 1000000, 202507), (1, 1, -1000000, 202507);");
+    assert_int_equal(run("interest settle", &out), 2);
+    assert_non_null(strstr(out, "用法"));
+    free(out);
+    snprintf(args, sizeof args, "interest settle 26 --db %s", path);
+    assert_int_equal(run(args, NULL), 2);
+    snprintf(args, sizeof args, "interest settle 2026 --kind gold --db %s", path);
+    assert_int_equal(run(args, &out), 2);
+    assert_non_null(strstr(out, "invalid_value"));
+    free(out);
+    snprintf(args, sizeof args, "interest settle 2026 --kind housing_fund --db %s --as-of 2026-06-29", path);
+    assert_int_equal(run(args, &out), 3);
+    assert_non_null(strstr(out, "period_not_ended"));
+    free(out);
+    snprintf(args, sizeof args, "interest settle 2026 --kind housing_fund --db %s --as-of 2026-06-30", path);
+    for (int i = 0; i < 2; i++) {   /* twice: the same single entry */
+        assert_int_equal(run(args, &out), 0);
+        assert_non_null(strstr(out, "住房公积金结息 2026 年度（结息日 2026-06-30）：1 人，记账 1 笔，利息合计 152.08 元"));
+        free(out);
+    }
+    snprintf(args, sizeof args, "verify --db %s", path);
+    assert_int_equal(run(args, &out), 0);
+    assert_non_null(strstr(out, "账务核对：分录 2 笔，账户 3 个"));
+    free(out);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(help_for_every_command),
@@ -173,6 +263,8 @@ int main(void) {
         cmocka_unit_test(postgres_refused_clearly),
         cmocka_unit_test(bad_as_of_refused),
         cmocka_unit_test(verify_names_a_changed_row),
+        cmocka_unit_test(verify_checks_the_ledger),
+        cmocka_unit_test(interest_settle_command),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
