@@ -63,9 +63,17 @@ err_kind err_set(err_detail *d, err_kind kind, const char *code, const char *fie
 
 void err_rule_add(err_detail *d, const char *code, const char *data_json, const char *fmt, ...) {
     if (!d) return;
-    /* Past the limit the last slot says that more rules failed: the caller
-     * still learns every rule by fixing and retrying, never silently. */
-    if (d->rule_count >= ERR_RULES_MAX) return;
+    /* Past the limit the last slot says how many more rules failed: the
+     * caller still learns every rule by fixing and retrying, never silently. */
+    if (d->rule_count >= ERR_RULES_MAX) {
+        err_rule *last = &d->rules[ERR_RULES_MAX - 1];
+        d->rules_dropped++;
+        copy_str(last->code, sizeof last->code, "more_rules");
+        snprintf(last->data_json, sizeof last->data_json, "{\"more\":%d}", d->rules_dropped + 1);
+        snprintf(last->message, sizeof last->message, "另有 %d 项规则未通过，请更正上述各项后重试",
+                 d->rules_dropped + 1);
+        return;
+    }
     err_rule *r = &d->rules[d->rule_count++];
     copy_str(r->code, sizeof r->code, code);
     copy_str(r->data_json, sizeof r->data_json, data_json);

@@ -43,6 +43,7 @@ typedef struct err_detail {
     char field[64];     /* offending input field, or "" */
     char message[256];  /* Chinese */
     int rule_count;
+    int rules_dropped;  /* rules that failed past ERR_RULES_MAX (the last slot says so) */
     err_rule rules[ERR_RULES_MAX];
 } err_detail;
 

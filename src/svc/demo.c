@@ -95,7 +95,7 @@ static void demo_unit_code(int i, char out[19]) {
               : strcmp(t, "social_org") == 0 ? '1' : '1';
     for (int c = 0; org_checks[c]; c++) {
         char first17[18];
-        snprintf(first17, sizeof first17, "%c%c320594MA1%05d%c", lead, auth, 10007 + i * 373,
+        snprintf(first17, sizeof first17, "%c%c320594MA1%05d%c", lead, auth, (10007 + i * 373) % 100000,
                  org_checks[c]);
         snprintf(out, 19, "%s%c", first17, uscc_check_char(first17));
         if (uscc_check(out, NULL) == ERR_OK) return;

@@ -46,6 +46,9 @@ static void rules_collect(void **state) {
     assert_string_equal(d.rules[1].data_json, "");
     for (int i = 0; i < 40; i++) err_rule_add(&d, "more", NULL, "更多");
     assert_int_equal(d.rule_count, ERR_RULES_MAX);
+    /* 2 + 40 rules: 15 kept whole, the 16th slot counts the other 27 */
+    assert_string_equal(d.rules[ERR_RULES_MAX - 1].code, "more_rules");
+    assert_string_equal(d.rules[ERR_RULES_MAX - 1].data_json, "{\"more\":27}");
 }
 
 static void long_chinese_message_is_cut_on_a_character(void **state) {
