@@ -5,3 +5,10 @@ build=${1:-build-release}
 ninja -C "$build" bench/platform_bench >/dev/null
 echo "## platform"
 "$build/bench/platform_bench" "$(cd "$(dirname "$0")/.." && pwd)"
+# The monthly assessment (issue 4): 100,000 persons in 5,000 units here; the
+# full goal is `contrib_bench --persons 1000000 --units 50000`.
+ninja -C "$build" bench/contrib_bench >/dev/null
+echo
+echo "## contributions"
+"$build/bench/contrib_bench" --persons "${CONTRIB_BENCH_PERSONS:-100000}" --units "${CONTRIB_BENCH_UNITS:-5000}" \
+    "$(cd "$(dirname "$0")/.." && pwd)"

@@ -19,6 +19,7 @@
 
 #include "base/money.h"
 #include "base/table.h"
+#include "svc/batch.h"
 #include "svc/registry.h"
 
 typedef struct contrib_item {
@@ -99,5 +100,60 @@ err_kind contrib_bills_json(svc_ctx *ctx, int64_t unit_id, month_ym month, json_
 /* The unit checks (校验) and confirms (保存) its draft bill; only a draft may
  * be confirmed (ERR_CONFLICT "bad_state"). */
 err_kind contrib_bill_confirm(svc_ctx *ctx, int64_t bill_id, err_detail *err);
+
+/* ---- added: the month's policy looked up once, the month run ---- */
+
+enum {
+    CONTRIB_INJURY_CLASSES_MAX = 16,   /* entries of injury.class_rates_bp */
+    CONTRIB_BILL_LINES_MAX = 200000,   /* lines one bill answer lists */
+    CONTRIB_WAGE_FEN_MAX = 1000000000,    /* 10 million yuan a month: past it, a typo */
+    CONTRIB_UNIT_DECLARATIONS_MAX = 10000000, /* declarations of one unit's policy year the run reads */
+};
+
+/* The parameters of one month (policy read at its first day) that the
+ * computation needs, looked up once and handed down, so the per-line path of
+ * the monthly run reads no policy. Only the insurances asked for are read. */
+typedef struct contrib_policy {
+    month_ym month;
+    unsigned insurances;                 /* what was loaded */
+    money_fen lower_fen, upper_fen;      /* contrib.base.* */
+    int64_t unit_rate_bp[INS_COUNT];     /* injury and housing fund: given per unit */
+    int64_t personal_rate_bp[INS_COUNT];
+    money_round rounding[INS_COUNT];
+    int64_t hf_rate_min_bp, hf_rate_max_bp, hf_rate_default_bp;
+    int injury_class_count;
+    int64_t injury_class_rates_bp[CONTRIB_INJURY_CLASSES_MAX];
+    int due_day;                         /* contrib.due_day */
+} contrib_policy;
+
+err_kind contrib_policy_load(const policy *pol, month_ym month, unsigned insurances,
+                             contrib_policy *out, err_detail *err);
+
+/* contrib_quote_compute with the month's policy already loaded (the same
+ * computation: contrib_quote_compute is load + this). */
+err_kind contrib_quote_apply(const contrib_policy *cp, const contrib_quote_in *in, contrib_quote *out,
+                             err_detail *err);
+
+/* contrib_base_declare_file with the first month for the rows that do not
+ * name their own (column 起始月份/from_month); 0: the business month. The
+ * columns: 证件号码/id_number and 月工资/wage (yuan, at most two decimals)
+ * required, 起始月份/from_month and 姓名/name optional. */
+err_kind contrib_base_declare_file_from(svc_ctx *ctx, int64_t unit_id, const table *t, month_ym from_month,
+                                        json_t **out, json_t **bad_rows_out, err_detail *err);
+
+/* The monthly run (sipf month run, POST /api/v1/months/{month}/run): a batch
+ * ("month_run", run key "YYYY-MM") over the units with a unit-paid span in
+ * the month calling the unit assessment, then one ("month_run_persons") over
+ * the persons with person-paid spans. Chunks of chunk_keys (0: the default),
+ * each one transaction; a killed run resumes. Finance, admin or the system
+ * only; a month after the business month is refused (rule
+ * "month_in_future"). Answers both runs' states and the month's totals. */
+err_kind contrib_month_run(store *st, const svc_ctx *tmpl, month_ym month, int chunk_keys,
+                           batch_progress_fn progress, void *progress_arg, json_t **out,
+                           err_detail *err);
+
+/* The month's regular bills in totals (bills, unit and person bills, lines,
+ * amounts) and both runs' states, without running anything. */
+err_kind contrib_month_status(svc_ctx *ctx, month_ym month, json_t **out, err_detail *err);
 
 #endif
