@@ -5,8 +5,8 @@
  * chunks, bills, lines, ledger entries, audit rows). In the same process,
  * with the same PRAGMAs, a plain C baseline inserts the same number of rows
  * of the same width as an assessment line with one prepared statement in one
- * transaction. Prints a table: rows, seconds and rows per second of both and
- * their ratio (goal >= 0.40), the rate over the first and the last 10% of
+ * transaction (the best of three tries). Prints a table: rows, seconds and
+ * rows per second of both and their ratio (goal >= 0.40), the rate over the first and the last 10% of
  * the units and their ratio (goal >= 0.7), and peak memory (goal < 256 MB).
  *
  *   contrib_bench [--persons N] [--units U] [--chunk C] [--dir DIR] [SOURCE_DIR]
@@ -237,15 +237,17 @@ static double assess(const char *path, const char *src, int chunk, progress *p) 
 
 /* ---- the baseline: the same number of rows, as wide as an assessment line ---- */
 
-static double baseline(const char *path, int64_t rows) {
-    sqlite3 *db;
-    if (sqlite3_open(path, &db) != SQLITE_OK) die("open", path);
-    exec_sql(db, PRAGMAS);
+enum { BASELINE_TRIES = 3 };
+
+/* One try into a fresh table; answers wall seconds (processor seconds in *cpu). */
+static double baseline_once(sqlite3 *db, int64_t rows, double *cpu) {
+    exec_sql(db, "DROP TABLE IF EXISTS baseline_rows");
     exec_sql(db, "CREATE TABLE baseline_rows (id INTEGER PRIMARY KEY, bill_id INTEGER NOT NULL, unit_id INTEGER, "
                  "person_id INTEGER NOT NULL, span_id INTEGER NOT NULL, month INTEGER NOT NULL, insurance TEXT NOT "
                  "NULL, kind TEXT NOT NULL, base_fen INTEGER NOT NULL, unit_rate_bp INTEGER NOT NULL, "
                  "personal_rate_bp INTEGER NOT NULL, unit_fen INTEGER NOT NULL, personal_fen INTEGER NOT NULL, "
                  "created_at_ms INTEGER NOT NULL)");
+    exec_sql(db, "PRAGMA wal_checkpoint(TRUNCATE)");   /* every try starts from the same log */
     double t = now_s(), c = cpu_s();
     exec_sql(db, "BEGIN");
     sqlite3_stmt *st = prep(db, "INSERT INTO baseline_rows (bill_id, unit_id, person_id, span_id, month, insurance, "
@@ -268,10 +270,25 @@ static double baseline(const char *path, int64_t rows) {
     }
     exec_sql(db, "COMMIT");
     double secs = now_s() - t;
-    base_cpu_s = cpu_s() - c;
+    *cpu = cpu_s() - c;
     sqlite3_finalize(st);
-    sqlite3_close(db);
     return secs;
+}
+
+/* The best of BASELINE_TRIES: the fastest baseline is the hardest to match. */
+static double baseline(const char *path, int64_t rows) {
+    sqlite3 *db;
+    if (sqlite3_open(path, &db) != SQLITE_OK) die("open", path);
+    exec_sql(db, PRAGMAS);
+    double best = 0;
+    for (int i = 0; i < BASELINE_TRIES; i++) {
+        double cpu = 0, secs = baseline_once(db, rows, &cpu);
+        if (i == 0 || secs < best) best = secs;
+        if (i == 0 || cpu < base_cpu_s) base_cpu_s = cpu;
+    }
+    exec_sql(db, "DROP TABLE baseline_rows");
+    sqlite3_close(db);
+    return best;
 }
 
 static long arg_long(int argc, char **argv, const char *name, long def) {
@@ -345,7 +362,7 @@ int main(int argc, char **argv) {
     snprintf(v, sizeof v, "%.0f", rate);
     line("assessment + posting: rows per second", v, "");
     snprintf(v, sizeof v, "%.2f", base_s);
-    line("baseline (one prepared INSERT, one tx): seconds", v, "");
+    line("baseline (one prepared INSERT, one tx, best of 3): s", v, "");
     snprintf(v, sizeof v, "%.0f", base_rate);
     line("baseline: rows per second", v, "");
     snprintf(v, sizeof v, "%.3f", rate / base_rate);

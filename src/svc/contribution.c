@@ -6,7 +6,7 @@
  * the declared wages of the unit once (CONTRIB_UNIT_BASES) and every active
  * span with one query (CONTRIB_UNIT_SPANS), computes each line from the
  * month's policy looked up once per run (contrib_policy), and writes the
- * lines eight to a prepared statement; per bill one ledger entry and one
+ * lines sixteen to a prepared statement; per bill one ledger entry and one
  * audit row, never one per line. No SELECT runs per line. */
 #include "svc/contribution.h"
 
@@ -702,9 +702,10 @@ static err_kind bill_insert(svc_ctx *ctx, int64_t unit_id, int64_t person_id, mo
 }
 
 /* The lines of a bill, written LINE_BATCH at a time with one statement
- * (CONTRIB_ASSESSMENT_INSERT_8) and the rest one by one: the run writes
- * millions, and most of an INSERT's cost besides the rows is the statement. */
-enum { LINE_BATCH = 8, LINE_PARAMS = 12 };
+ * (CONTRIB_ASSESSMENT_INSERT_16), the rest four and then one at a time: the
+ * run writes millions, and most of an INSERT's cost besides the rows is the
+ * statement. */
+enum { LINE_BATCH = 16, LINE_SMALL_BATCH = 4, LINE_PARAMS = 12 };
 
 typedef struct line_row {
     int64_t bill_id, unit_id, person_id, span_id;
@@ -733,15 +734,17 @@ static void line_bind(store_stmt *st, int o, const line_row *l, int64_t now_ms) 
 }
 
 static err_kind lines_flush(svc_ctx *ctx, line_buf *b, err_detail *err) {
-    bool full = b->n == LINE_BATCH;
     err_kind k = ERR_OK;
-    for (int i = 0; !k && i < b->n; i += full ? LINE_BATCH : 1) {
+    for (int i = 0; !k && i < b->n;) {
+        int rows = b->n - i >= LINE_BATCH ? LINE_BATCH : b->n - i >= LINE_SMALL_BATCH ? LINE_SMALL_BATCH : 1;
+        store_query q = rows == LINE_BATCH ? STORE_Q_CONTRIB_ASSESSMENT_INSERT_16
+                      : rows == LINE_SMALL_BATCH ? STORE_Q_CONTRIB_ASSESSMENT_INSERT_4 : STORE_Q_CONTRIB_ASSESSMENT_INSERT;
         store_stmt *st;
-        k = store_prepare(ctx->tx, full ? STORE_Q_CONTRIB_ASSESSMENT_INSERT_8 : STORE_Q_CONTRIB_ASSESSMENT_INSERT,
-                          &st, err);
+        k = store_prepare(ctx->tx, q, &st, err);
         if (k) break;
-        for (int j = 0; j < (full ? LINE_BATCH : 1); j++) line_bind(st, j * LINE_PARAMS, &b->rows[i + j], ctx->now_ms);
+        for (int j = 0; j < rows; j++) line_bind(st, j * LINE_PARAMS, &b->rows[i + j], ctx->now_ms);
         k = store_step_all(st, err);
+        i += rows;
     }
     b->n = 0;
     return k;
@@ -755,6 +758,7 @@ static err_kind line_add(svc_ctx *ctx, line_buf *b, const line_row *l, err_detai
 typedef struct unit_rates {
     int64_t injury_rate_bp;    /* the unit's industry class */
     int64_t hf_rate_bp;        /* the unit's chosen rate, else the default */
+    int64_t bill_id;           /* the month's regular bill when made already, else 0 */
 } unit_rates;
 
 static err_kind unit_rates_of(svc_ctx *ctx, const contrib_policy *cp, int64_t unit_id, unit_rates *out,
@@ -763,12 +767,19 @@ static err_kind unit_rates_of(svc_ctx *ctx, const contrib_policy *cp, int64_t un
     err_kind k = store_prepare(ctx->tx, STORE_Q_CONTRIB_UNIT_FOR_ASSESS, &st, err);
     if (k) return k;
     store_bind_int(st, 1, unit_id);
+    store_bind_int(st, 2, cp->month);
     bool row = false;
     k = store_step(st, &row, err);
-    int64_t cls = (!k && row) ? store_col_int(st, 0) : 0, hf = (!k && row) ? store_col_int(st, 1) : 0;
+    int64_t cls = 0, hf = 0;
+    if (!k && row) {
+        cls = store_col_int(st, 0);
+        hf = store_col_int(st, 1);
+        out->bill_id = store_col_int(st, 2);
+    }
     store_stmt_done(st);
     if (k) return k;
     if (!row) return err_set(err, ERR_NOT_FOUND, "unit_not_found", "unit_id", "未找到单位 %" PRId64, unit_id);
+    if (out->bill_id) return ERR_OK;   /* made already: left alone */
     if (cls < 1 || cls > cp->injury_class_count)
         return err_set(err, ERR_CONFIG, "injury_class_unknown", "industry_class",
                        "单位 %" PRId64 " 的行业风险类别 %" PRId64 " 不在政策 injury.class_rates_bp 的 1–%d 类之内", unit_id,
@@ -888,17 +899,20 @@ static err_kind unit_lines(svc_ctx *ctx, const contrib_policy *cp, const unit_ra
     return k;
 }
 
-/* The bill's entry: the unit's receivable against contributions due. */
-static err_kind bill_post(svc_ctx *ctx, int64_t unit_id, const bill_sum *sum, month_ym month,
+/* The bill's entry: the unit's receivable against contributions due. The
+ * pool's account id may be kept by the caller across units (*pool, 0 until
+ * known): a run stops at its first failed chunk, so an id it keeps was made
+ * or read in a chunk that committed. */
+static err_kind bill_post(svc_ctx *ctx, int64_t unit_id, const bill_sum *sum, month_ym month, int64_t *pool,
                           int64_t *entry_out, err_detail *err) {
     money_fen total = sum->unit_fen + sum->personal_fen;
     *entry_out = 0;
     if (total == 0) return ERR_OK;
-    int64_t recv = 0, due = 0;
+    int64_t recv = 0;
     err_kind k = ledger_account(ctx->tx, OWNER_UNIT, unit_id, "receivable", &recv, err);
-    if (!k) k = ledger_account(ctx->tx, OWNER_POOL, 0, "contrib_due", &due, err);
+    if (!k && !*pool) k = ledger_account(ctx->tx, OWNER_POOL, 0, "contrib_due", pool, err);
     if (k) return k;
-    ledger_posting p[2] = {{recv, total, month}, {due, -total, month}};
+    ledger_posting p[2] = {{recv, total, month}, {*pool, -total, month}};
     char key[LEDGER_IDEM_KEY_BYTES], memo[96], m[MONTH_STR_BYTES];
     month_format(month, m);
     snprintf(key, sizeof key, "bill:%" PRId64, sum->bill_id);
@@ -923,23 +937,21 @@ static err_kind bill_finish(svc_ctx *ctx, const char *action, const char *target
 }
 
 /* The unit's month with the month's policy loaded by the caller (the run
- * loads it once for every unit). */
-static err_kind assess_unit_with(svc_ctx *ctx, const contrib_policy *cp, int64_t unit_id, int64_t *bill_id_out,
-                                 bool *created_out, err_detail *err) {
-    int64_t existing = 0;
-    err_kind k = bill_find(ctx, STORE_Q_CONTRIB_BILL_FIND_UNIT, unit_id, cp->month, &existing, err);
-    if (k) return k;
-    if (existing) {
-        *bill_id_out = existing;
-        *created_out = false;
-        return ERR_OK;
-    }
+ * loads it once for every unit, and keeps the pool's account id in *pool). */
+static err_kind assess_unit_with(svc_ctx *ctx, const contrib_policy *cp, int64_t unit_id, int64_t *pool,
+                                 int64_t *bill_id_out, bool *created_out, err_detail *err) {
     unit_rates ur = {0};
     bill_sum sum = {0};
     int64_t entry = 0;
-    k = unit_rates_of(ctx, cp, unit_id, &ur, err);
-    if (!k) k = unit_lines(ctx, cp, &ur, unit_id, &sum, err);
-    if (!k && sum.bill_id) k = bill_post(ctx, unit_id, &sum, cp->month, &entry, err);
+    err_kind k = unit_rates_of(ctx, cp, unit_id, &ur, err);
+    if (k) return k;
+    if (ur.bill_id) {
+        *bill_id_out = ur.bill_id;
+        *created_out = false;
+        return ERR_OK;
+    }
+    k = unit_lines(ctx, cp, &ur, unit_id, &sum, err);
+    if (!k && sum.bill_id) k = bill_post(ctx, unit_id, &sum, cp->month, pool, &entry, err);
     char target[48];
     snprintf(target, sizeof target, "unit:%" PRId64, unit_id);
     if (!k && sum.bill_id) k = bill_finish(ctx, "contrib.assess.unit", target, &sum, entry, cp->month, err);
@@ -954,7 +966,8 @@ err_kind contrib_assess_unit(svc_ctx *ctx, int64_t unit_id, month_ym month, int6
     if (!is_finance(ctx->actor.role)) return forbidden(ctx, "核定月缴费", err);
     contrib_policy cp;
     err_kind k = contrib_policy_load(ctx->pol, month, ALL_INSURANCES, &cp, err);
-    return k ? k : assess_unit_with(ctx, &cp, unit_id, bill_id_out, created_out, err);
+    int64_t pool = 0;
+    return k ? k : assess_unit_with(ctx, &cp, unit_id, &pool, bill_id_out, created_out, err);
 }
 
 /* ---- the assessment of a person who pays for themself ---- */
@@ -1317,13 +1330,14 @@ err_kind contrib_bill_confirm(svc_ctx *ctx, int64_t bill_id, err_detail *err) {
 
 typedef struct month_run_arg {
     contrib_policy cp;
+    int64_t pool;          /* the contributions-due account, once known */
 } month_run_arg;
 
 static err_kind unit_key_fn(svc_ctx *ctx, int64_t key, void *arg, err_detail *err) {
-    const month_run_arg *a = arg;
+    month_run_arg *a = arg;
     int64_t bill = 0;
     bool created = false;
-    return assess_unit_with(ctx, &a->cp, key, &bill, &created, err);
+    return assess_unit_with(ctx, &a->cp, key, &a->pool, &bill, &created, err);
 }
 
 static err_kind person_key_fn(svc_ctx *ctx, int64_t key, void *arg, err_detail *err) {
@@ -1403,7 +1417,7 @@ static err_kind month_totals_read(store *st, const svc_ctx *tmpl, month_ym month
 err_kind contrib_month_run(store *st, const svc_ctx *tmpl, month_ym month, int chunk_keys,
                            batch_progress_fn progress, void *progress_arg, json_t **out,
                            err_detail *err) {
-    month_run_arg a;
+    month_run_arg a = {.pool = 0};
     err_kind k = month_run_check(tmpl, month, err);
     if (!k) k = contrib_policy_load(tmpl->pol, month, ALL_INSURANCES, &a.cp, err);
     if (k) return k;
