@@ -119,7 +119,8 @@ static char *snapshot(const char *path) {
         "SELECT kind, owner_kind, owner_id, balance_fen FROM ledger_accounts ORDER BY 1, 2, 3",
         "SELECT kind, run_key, status, done_count, total_count FROM batch_runs ORDER BY kind",
         "SELECT COUNT(*) FROM assessments",
-        "SELECT action, COUNT(*) FROM audit_log WHERE action LIKE 'contrib.%' GROUP BY action ORDER BY action",
+        "SELECT action, COUNT(*) FROM audit_log WHERE action LIKE 'contrib.%' AND detail LIKE '%month:202611 %' "
+        "GROUP BY action ORDER BY action",
     };
     for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
         query_into(db, queries[i], s, SNAPSHOT_BYTES);
@@ -300,8 +301,9 @@ static void refusals_and_their_exit_codes(void **state) {
     assert_int_equal(run(&out, "month status 2026-11 --json --db %s --as-of 2026-11-23", db), 0);
     json_t *j = json_loads(out, 0, NULL);
     assert_non_null(j);
-    assert_int_equal(json_integer_value(json_object_get(j, "bills")), 0);
-    assert_true(json_is_null(json_object_get(j, "units_run")));
+    assert_string_equal(json_string_value(json_object_get(j, "month")), "2026-11");
+    assert_true(json_is_null(json_object_get(j, "units_run")));   /* never run on this copy */
+    assert_true(json_is_null(json_object_get(j, "persons_run")));
     json_decref(j);
     free(out);
 }
@@ -346,17 +348,25 @@ static void contrib_commands(void **state) {
     assert_int_equal(run(&out, "month run 2026-11 --db %s --as-of 2026-11-23", db), 0);
     free(out);
     assert_int_equal(run(&out, "contrib bills --unit %s --month 2026-11 --db %s --as-of 2026-11-23", unit, db), 0);
-    assert_non_null(strstr(out, "账单 1\t2026-11\tregular\t待确认"));
+    assert_non_null(strstr(out, "\t2026-11\tregular\t待确认"));
     free(out);
-    assert_int_equal(run(&out, "contrib bill 1 --json --db %s --as-of 2026-11-23", db), 0);
+    assert_int_equal(run(&out, "contrib bills --unit %s --month 2026-11 --json --db %s --as-of 2026-11-23", unit, db), 0);
+    json_t *list = json_loads(out, 0, NULL);
+    assert_non_null(list);
+    long long bill = json_integer_value(json_object_get(json_array_get(json_object_get(list, "items"), 0), "id"));
+    json_decref(list);
+    free(out);
+    assert_true(bill > 0);
+    assert_int_equal(run(&out, "contrib bill %lld --json --db %s --as-of 2026-11-23", bill, db), 0);
     json_t *b = json_loads(out, 0, NULL);
     assert_non_null(b);
     assert_string_equal(json_string_value(json_object_get(b, "status")), "draft");
+    assert_string_equal(json_string_value(json_object_get(b, "month")), "2026-11");
     json_decref(b);
     free(out);
-    assert_int_equal(run(&out, "contrib confirm 1 --db %s --as-of 2026-11-23", db), 0);
+    assert_int_equal(run(&out, "contrib confirm %lld --db %s --as-of 2026-11-23", bill, db), 0);
     free(out);
-    assert_int_equal(run(&out, "contrib confirm 1 --db %s --as-of 2026-11-23", db), 6);
+    assert_int_equal(run(&out, "contrib confirm %lld --db %s --as-of 2026-11-23", bill, db), 6);
     assert_non_null(strstr(out, "bad_state"));
     free(out);
     assert_int_equal(run(&out, "contrib bill 999999 --db %s --as-of 2026-11-23", db), 5);
