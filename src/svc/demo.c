@@ -18,6 +18,8 @@
 #include "svc/audit.h"
 #include "svc/auth.h"
 #include "svc/catalog.h"
+#include "svc/collection.h"
+#include "svc/contribution.h"
 #include "svc/registry_enrol.h"
 #include "svc/registry_flex.h"
 #include "svc/registry_unit.h"
@@ -36,6 +38,8 @@ enum {
     DEMO_LEAVERS_PER_100 = 12,
     DEMO_EVENTS_MAX = 2 * DEMO_EMPLOYEES + 16,
     DEMO_CONSTRUCTION_UNIT = 4, /* index of the unit that gets the construction project */
+    DEMO_PAID_MONTHS = 3,      /* months before the business month assessed, collected and paid */
+    DEMO_FAIL_EVERY = 9,       /* in the first of them, every 9th collection line fails */
 };
 
 /* ---- a fixed pseudo-random sequence (PCG-style LCG; not for secrets) ---- */
@@ -386,6 +390,89 @@ static err_kind add_person_accounts(svc_ctx *ctx, err_detail *err) {
     return ERR_OK;
 }
 
+/* ---- a few months of contributions ---- */
+
+/* The unit a person works at on the business date, or -1. */
+static int current_unit(const demo_person *p) {
+    if (p->second_unit >= 0) return p->second_unit;
+    return p->left ? -1 : p->unit;
+}
+
+/* Yearly declarations for the policy year of `month`: wages of 5,000 to
+ * 40,000 yuan, held within the year's limits by the declaration itself. */
+static err_kind declare_bases(svc_ctx *ctx, const int64_t uids[DEMO_UNITS], month_ym month,
+                              err_detail *err) {
+    month_ym from = (month / 100) * 100 + 7;
+    if (from > month) from = month_add(from, -12);
+    for (int i = 0; i < DEMO_EMPLOYEES; i++) {
+        int u = current_unit(&people[i]);
+        if (u < 0 || !people[i].id) continue;
+        money_fen wage = 500000 + (money_fen)demo_below(3500000);
+        json_t *out = NULL;
+        err_kind k = contrib_base_declare(ctx, uids[u], people[i].id, from, wage, "annual", &out, err);
+        json_decref(out);
+        if (k == ERR_RULE || k == ERR_NOT_FOUND) { err_clear(err); continue; }   /* hired after the year began */
+        if (k) return k;
+    }
+    return ERR_OK;
+}
+
+static err_kind assess_month(svc_ctx *ctx, const int64_t uids[DEMO_UNITS], month_ym month,
+                             err_detail *err) {
+    for (int u = 0; u < DEMO_UNITS; u++) {
+        int64_t bill = 0;
+        bool created = false;
+        err_kind k = contrib_assess_unit(ctx, uids[u], month, &bill, &created, err);
+        if (!k && created && bill) k = contrib_bill_confirm(ctx, bill, err);
+        if (k) return k;
+    }
+    return ERR_OK;
+}
+
+/* The bank answers every file of the month through the simulator. */
+static err_kind collect_month(svc_ctx *ctx, month_ym month, int fail_every, err_detail *err) {
+    json_t *ans = NULL;
+    err_kind k = collect_make_files(ctx, month, NULL, &ans, err);
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(ans, "files"), i, f) {
+        if (k) break;
+        const char *text = json_string_value(json_object_get(f, "content"));
+        char *reply = NULL;
+        k = collect_simulate_bank(text, strlen(text), fail_every, &reply, err);
+        json_t *imported = NULL;
+        if (!k) k = collect_import_reply(ctx, reply, strlen(reply), &imported, err);
+        json_decref(imported);
+        free(reply);
+    }
+    json_decref(ans);
+    return k;
+}
+
+/* The last months before the business month: bases declared, assessed,
+ * confirmed, collected and paid (the first with a few failed lines, collected
+ * again with the next month's files). The business month is left to
+ * `sipf month run`. */
+static err_kind add_contributions(svc_ctx *ctx, const int64_t uids[DEMO_UNITS], date_days as_of,
+                                  err_detail *err) {
+    month_ym now = month_of(as_of);
+    month_ym first = month_add(now, -DEMO_PAID_MONTHS);
+    set_day(ctx, month_first_day(first) + 1);
+    err_kind k = declare_bases(ctx, uids, first, err);
+    for (month_ym m = first; !k && m < now; m = month_add(m, 1)) {
+        if (m % 100 == 7) {
+            set_day(ctx, month_first_day(m) + 1);
+            k = declare_bases(ctx, uids, m, err);
+        }
+        set_day(ctx, month_first_day(m) + 4);
+        if (!k) k = assess_month(ctx, uids, m, err);
+        set_day(ctx, month_first_day(m) + 19);
+        if (!k) k = collect_month(ctx, m, m == first ? DEMO_FAIL_EVERY : 0, err);
+    }
+    set_day(ctx, as_of);
+    return k;
+}
+
 /* ---- applications ---- */
 
 /* The first open item of the generic record whose audience includes `who`
@@ -461,6 +548,8 @@ err_kind demo_seed(svc_ctx *ctx, err_detail *err) {
     k = add_staff(ctx, err);
     for (int i = 0; i < DEMO_UNITS && !k; i++) k = add_unit(ctx, i, &uids[i], err);
     if (!k) k = play_history(ctx, uids, err);
+    set_day(ctx, as_of);
+    if (!k) k = add_contributions(ctx, uids, as_of, err);
     set_day(ctx, as_of);
     if (!k) k = add_person_accounts(ctx, err);
     if (!k) k = flex_demo_seed(ctx, uids[DEMO_CONSTRUCTION_UNIT], err);
