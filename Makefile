@@ -36,7 +36,7 @@ check-banned:
 
 bench: setup
 	@[ -f build-release/build.ninja ] || meson setup build-release --buildtype=release
-	ninja -C build-release
+	ninja -C build-release bench/platform_bench bench/contrib_bench
 	@bash bench/run.sh build-release
 
 clean:

@@ -814,7 +814,7 @@ static err_kind collection_period(svc_ctx *ctx, date_days *first, date_days *las
 }
 
 static err_kind rule_collection_period(svc_ctx *ctx, err_detail *err) {
-    date_days first, last;
+    date_days first = 0, last = 0;
     err_kind k = collection_period(ctx, &first, &last, err);
     if (k || (ctx->business_date >= first && ctx->business_date <= last)) return k;
     char a[DATE_STR_BYTES], b[DATE_STR_BYTES], today[DATE_STR_BYTES], data[DATA_BYTES];

@@ -142,7 +142,7 @@ static int start_shift(int m, int d) {
 }
 
 int statement_period_of(const policy *pol, date_days d, err_detail *err) {
-    int m, dd, y, mo, da;
+    int m = 0, dd = 0, y, mo, da;
     if (start_md(pol, d, &m, &dd, err)) return 0;
     date_to_ymd(d, &y, &mo, &da);
     bool started = d >= date_from_ymd(y, m, dd);
@@ -161,7 +161,7 @@ err_kind statement_period_bounds(const policy *pol, int period, date_days *from_
     /* 1 January of the named year always lies inside the period */
     date_days probe = date_from_ymd(period, 1, 1);
     if (!policy_has(pol, key, probe)) return out_of_range(err, period);
-    int m, d;
+    int m = 0, d = 0;
     err_kind k = start_md(pol, probe, &m, &d, err);
     if (k) return k;
     date_days from = date_from_ymd(period - start_shift(m, d), m, d);
