@@ -127,6 +127,32 @@ int64_t tu_add_unit(tu_env *e, const char *code, const char *name) {
     return store_last_insert_id(e->ctx.tx);
 }
 
+#include "base/idno.h"
+
+date_days tu_date(const char *s) {
+    date_days x = 0;
+    err_detail err = {0};
+    if (date_parse(s, "date", &x, &err)) fail_msg("bad date %s", s);
+    return x;
+}
+
+month_ym tu_month(const char *s) {
+    month_ym x = 0;
+    err_detail err = {0};
+    if (month_parse(s, "month", &x, &err)) fail_msg("bad month %s", s);
+    return x;
+}
+
+const char *tu_resident_id(const char *birth8, const char *order3) {
+    static char ids[16][19];
+    static int next;
+    char d17[18];
+    snprintf(d17, sizeof d17, "320571%s%s", birth8, order3);
+    char *out = ids[next++ % 16];
+    snprintf(out, 19, "%s%c", d17, idno_resident_check_char(d17));
+    return out;
+}
+
 #include <curl/curl.h>
 
 #include "api/api.h"

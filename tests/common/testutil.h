@@ -43,6 +43,13 @@ void tu_env_close(tu_env *e);
 int64_t tu_add_person(tu_env *e, const char *id_number, const char *name);
 int64_t tu_add_unit(tu_env *e, const char *code, const char *name);
 
+/* "YYYY-MM-DD" and "YYYY-MM" as the types the rules take; a bad one fails the test. */
+date_days tu_date(const char *s);
+month_ym tu_month(const char *s);
+/* A resident ID of the park's area (320571), born birth8 ("YYYYMMDD"), order
+ * order3 ("001"), with its check character; a static buffer rotated over 16 slots. */
+const char *tu_resident_id(const char *birth8, const char *order3);
+
 /* API tests: the real server on a free port with a fresh database
  * (migrations, catalog, and the demo data when with_demo). */
 #include <jansson.h>
