@@ -7,7 +7,9 @@
 #include <microhttpd.h>
 
 #include "api/api.h"
+#include "base/jsonx.h"
 #include "svc/collection.h"
+#include "svc/registry_unit.h"
 
 err_kind h_collect_month(api_req *req, api_resp *resp, err_detail *err) {
     static const char *const allowed[] = {NULL};
@@ -48,4 +50,40 @@ err_kind h_unit_no_arrears_certificate(api_req *req, api_resp *resp, err_detail 
     int64_t id = 0;
     err_kind k = api_parse_id(req->params[0], "id", &id, err);
     return k ? k : collect_no_arrears_certificate(&req->ctx, id, &resp->body, err);
+}
+
+/* ---- a person's withholding card ---- */
+
+static err_kind card_put(api_req *req, int64_t person_id, api_resp *resp, err_detail *err) {
+    static const char *const allowed[] = {"bank_name", "bank_account", NULL};
+    json_t *b;
+    err_kind k = api_body_object(req, allowed, &b, err);
+    if (k) return k;
+    const char *bank = NULL, *account = NULL;
+    /* Missing or empty fields are the rule's to list, with every other failure. */
+    k = jsonx_str(b, "bank_name", false, REG_UNIT_BANK_BYTES_MAX, &bank, err);
+    if (!k) k = jsonx_str(b, "bank_account", false, REG_UNIT_ACCOUNT_DIGITS_MAX, &account, err);
+    if (!k) k = collect_card_set(&req->ctx, person_id, bank, account, &resp->body, err);
+    json_decref(b);
+    return k;
+}
+
+err_kind h_me_card_put(api_req *req, api_resp *resp, err_detail *err) {
+    return card_put(req, req->ctx.actor.person_id, resp, err);
+}
+
+err_kind h_me_card_get(api_req *req, api_resp *resp, err_detail *err) {
+    return collect_card_get(&req->ctx, req->ctx.actor.person_id, &resp->body, err);
+}
+
+err_kind h_person_card_put(api_req *req, api_resp *resp, err_detail *err) {
+    int64_t id = 0;
+    err_kind k = api_parse_id(req->params[0], "id", &id, err);
+    return k ? k : card_put(req, id, resp, err);
+}
+
+err_kind h_person_card_get(api_req *req, api_resp *resp, err_detail *err) {
+    int64_t id = 0;
+    err_kind k = api_parse_id(req->params[0], "id", &id, err);
+    return k ? k : collect_card_get(&req->ctx, id, &resp->body, err);
 }

@@ -19,6 +19,9 @@
 const char *const ledger_person_kinds[LEDGER_PERSON_KINDS] = {
     "pension_account", "medical_account", "housing_fund", "housing_subsidy"};
 
+/* Besides the individual accounts a person owes what they pay themself
+ * (flexible employment, residents) from assessment to the bank's debit. */
+static const char *const person_other_kinds[] = {"receivable", NULL};
 static const char *const unit_kinds[] = {"receivable", NULL};
 static const char *const pool_kinds[] = {"contrib_due",    "pool_pension",   "pool_medical",
                                          "pool_unemployment", "pool_injury", "pool_maternity",
@@ -41,7 +44,8 @@ static bool kind_in(const char *kind, const char *const *list, int n) {
 static bool kind_valid(ledger_owner owner, const char *kind) {
     if (!kind) return false;
     switch (owner) {
-    case OWNER_PERSON: return kind_in(kind, ledger_person_kinds, LEDGER_PERSON_KINDS);
+    case OWNER_PERSON:
+        return kind_in(kind, ledger_person_kinds, LEDGER_PERSON_KINDS) || kind_in(kind, person_other_kinds, -1);
     case OWNER_UNIT: return kind_in(kind, unit_kinds, -1);
     case OWNER_POOL: return kind_in(kind, pool_kinds, -1);
     case OWNER_BANK: return kind_in(kind, bank_kinds, -1);
@@ -363,7 +367,7 @@ err_kind ledger_natural_balance(store_tx *tx, ledger_owner owner, int64_t owner_
     int64_t raw = 0;   /* an account not opened yet holds nothing */
     k = one_int(st, &row, &raw, err);
     if (k) return k;
-    bool credit_normal = owner == OWNER_PERSON || owner == OWNER_POOL;
+    bool credit_normal = owner == OWNER_POOL || (owner == OWNER_PERSON && !kind_in(kind, person_other_kinds, -1));
     *out = credit_normal ? -raw : raw;
     return ERR_OK;
 }

@@ -7,13 +7,14 @@
  * transaction and can be recomputed from the postings (ledger_verify).
  *
  * Account kinds:
- *   person: pension_account, medical_account, housing_fund, housing_subsidy
+ *   person: pension_account, medical_account, housing_fund, housing_subsidy;
+ *           receivable (what a person who pays themself owes: debit-normal)
  *   unit:   receivable (what the unit owes: debit-normal)
  *   pool:   contrib_due (assessed, not yet collected), pool_pension,
  *           pool_medical, pool_unemployment, pool_injury, pool_maternity,
  *           late_fees, interest_expense
  *   bank:   bank_clearing (money received: debit-normal)
- * Person accounts and pools are credit-normal: their natural balance is
+ * Individual accounts and pools are credit-normal: their natural balance is
  * -(sum of postings); ledger_natural_balance gives it. */
 #ifndef SIPF_LEDGER_LEDGER_H
 #define SIPF_LEDGER_LEDGER_H

@@ -28,6 +28,7 @@
 #include "ledger/ledger.h"
 #include "svc/audit.h"
 #include "svc/registry.h"
+#include "svc/registry_person.h"
 #include "svc/registry_unit.h"
 
 #define ROLES_FINANCE (ROLE_BIT(ROLE_FINANCE) | ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_SYSTEM))
@@ -244,7 +245,8 @@ err_kind collect_mark_overdue(svc_ctx *ctx, int *marked_out, err_detail *err) {
 /* ---- collection files ---- */
 
 typedef struct cand {
-    int64_t bill_id, unit_id;
+    int64_t bill_id, unit_id, person_id;   /* one of unit_id / person_id: the payer */
+    int seq;                               /* order read, to keep it within a bank */
     const char *code, *name, *bank, *account;
     month_ym month;
     money_fen amount_fen, fee_fen;
@@ -266,9 +268,12 @@ static void cand_push(arena *ar, cand_list *l, const cand *c) {
     l->c[l->n++] = *c;
 }
 
-/* The late fee a line carries: that of the day the file is made. */
-static err_kind cand_read(svc_ctx *ctx, store_stmt *st, cand *c, err_detail *err) {
-    *c = (cand){.bill_id = store_col_int(st, 0), .unit_id = store_col_int(st, 1),
+/* The late fee a line carries: that of the day the file is made. Art. 86
+ * charges it to employers; what a person pays themself carries none (a
+ * missed month is back-paid, not fined). */
+static err_kind cand_read(svc_ctx *ctx, store_stmt *st, bool person, cand *c, err_detail *err) {
+    int64_t payer = store_col_int(st, 1);
+    *c = (cand){.bill_id = store_col_int(st, 0), .unit_id = person ? 0 : payer, .person_id = person ? payer : 0,
                 .code = arena_strdup(ctx->ar, store_col_text(st, 2)),
                 .name = arena_strdup(ctx->ar, store_col_text(st, 3)),
                 .bank = arena_strdup(ctx->ar, store_col_text(st, 4)),
@@ -276,13 +281,21 @@ static err_kind cand_read(svc_ctx *ctx, store_stmt *st, cand *c, err_detail *err
                 .month = (month_ym)store_col_int(st, 6), .amount_fen = store_col_int(st, 7)};
     date_days due = 0;
     err_kind k = date_parse(store_col_text(st, 8), "due_on", &due, err);
-    if (!k) k = collect_late_fee(ctx->pol, c->amount_fen, due, ctx->business_date, &c->fee_fen, err);
+    if (!k && !person) k = collect_late_fee(ctx->pol, c->amount_fen, due, ctx->business_date, &c->fee_fen, err);
     return k;
 }
 
-static err_kind cands_load(svc_ctx *ctx, month_ym month, cand_list *l, err_detail *err) {
+static int cand_by_bank(const void *a, const void *b) {
+    const cand *x = a, *y = b;
+    int c = strcmp(x->bank, y->bank);
+    return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* q: the units' bills or the persons' (person). */
+static err_kind cands_load_from(svc_ctx *ctx, store_query q, bool person, month_ym month, cand_list *l,
+                                err_detail *err) {
     store_stmt *st;
-    err_kind k = store_prepare(ctx->tx, STORE_Q_COLLECT_CANDIDATES, &st, err);
+    err_kind k = store_prepare(ctx->tx, q, &st, err);
     if (k) return k;
     store_bind_int(st, 1, month);
     store_bind_int(st, 2, COLLECT_BILLS_MAX);
@@ -291,16 +304,29 @@ static err_kind cands_load(svc_ctx *ctx, month_ym month, cand_list *l, err_detai
         k = store_step(st, &row, err);
         if (k || !row) break;
         cand c;
-        k = cand_read(ctx, st, &c, err);
+        k = l->n < COLLECT_BILLS_MAX ? cand_read(ctx, st, person, &c, err)
+                                     : err_set(err, ERR_INVALID, "too_many_bills", NULL,
+                                               "一次托收的账单超过 %d 笔", COLLECT_BILLS_MAX);
+        c.seq = l->n;
         if (!k) cand_push(ctx->ar, l, &c);
     }
     store_stmt_done(st);
     return k;
 }
 
-static err_kind no_agreement(svc_ctx *ctx, month_ym month, json_t **out, err_detail *err) {
+/* Units' and persons' bills, one file per bank: grouped by bank, each in the
+ * order read (units by code, then persons by social security number). */
+static err_kind cands_load(svc_ctx *ctx, month_ym month, cand_list *l, err_detail *err) {
+    err_kind k = cands_load_from(ctx, STORE_Q_COLLECT_CANDIDATES, false, month, l, err);
+    if (!k) k = cands_load_from(ctx, STORE_Q_COLLECT_CANDIDATES_PERSONS, true, month, l, err);
+    if (!k && l->n > 1) qsort(l->c, (size_t)l->n, sizeof *l->c, cand_by_bank);
+    return k;
+}
+
+/* q: bills of units without an agreement, or of persons without a card. */
+static err_kind not_collected(svc_ctx *ctx, store_query q, month_ym month, json_t **out, err_detail *err) {
     store_stmt *st;
-    err_kind k = store_prepare(ctx->tx, STORE_Q_COLLECT_NO_AGREEMENT, &st, err);
+    err_kind k = store_prepare(ctx->tx, q, &st, err);
     if (k) return k;
     store_bind_int(st, 1, month);
     bool row = false;
@@ -444,9 +470,13 @@ err_kind collect_make_files(svc_ctx *ctx, month_ym month, const char *out_dir, j
     if (!k) k = mark_overdue(ctx, 0, NULL, err);   /* late lines carry their fee and settle a row */
     cand_list l = {0};
     if (!k) k = cands_load(ctx, month, &l, err);
-    json_t *skipped = NULL;
-    if (!k) k = no_agreement(ctx, month, &skipped, err);
-    if (k) return k;
+    json_t *skipped = NULL, *no_card = NULL;
+    if (!k) k = not_collected(ctx, STORE_Q_COLLECT_NO_AGREEMENT, month, &skipped, err);
+    if (!k) k = not_collected(ctx, STORE_Q_COLLECT_NO_CARD, month, &no_card, err);
+    if (k) {
+        json_decref(skipped);
+        return k;
+    }
     json_t *files = json_array();
     money_fen total = 0;
     for (int i = 0, j; !k && i < l.n; i = j) {
@@ -454,10 +484,11 @@ err_kind collect_make_files(svc_ctx *ctx, month_ym month, const char *out_dir, j
             total += l.c[j].amount_fen + l.c[j].fee_fen;
         k = file_make(ctx, month, l.c + i, j - i, out_dir, files, err);
     }
-    json_t *ans = json_pack("{s:o, s:o, s:I, s:i, s:I, s:o, s:o}", "month", jsonx_month_new(month),
+    json_t *ans = json_pack("{s:o, s:o, s:I, s:i, s:I, s:o, s:o, s:o}", "month", jsonx_month_new(month),
                             "created_on", jsonx_date_new(ctx->business_date), "file_count",
                             (json_int_t)json_array_size(files), "line_count", l.n, "total_fen",
-                            (json_int_t)total, "files", files, "not_collected", skipped);
+                            (json_int_t)total, "files", files, "not_collected", skipped,
+                            "not_withheld", no_card);
     if (!k && l.n > 0) k = files_audit(ctx, month, ans, err);
     if (k) {
         json_decref(ans);
@@ -598,7 +629,7 @@ typedef struct rline {
     bank_detail d;
     bool paid;
     const char *reason;
-    int64_t line_id, unit_id;
+    int64_t line_id, unit_id, person_id;   /* the bill's payer */
     bool skip;   /* replied before with the same result: nothing to do */
     bool bad;    /* its result is unreadable: reported, not checked further */
 } rline;
@@ -770,7 +801,7 @@ static err_kind file_find(svc_ctx *ctx, reply *r, err_detail *err) {
 
 typedef struct sent_line {
     bool found;
-    int64_t id, amount_fen, fee_fen, unit_id;
+    int64_t id, amount_fen, fee_fen, unit_id, person_id;
     char result[8];
     char bill_status[16];
 } sent_line;
@@ -787,7 +818,8 @@ static err_kind sent_get(svc_ctx *ctx, int64_t file_id, int64_t bill_id, sent_li
     memset(s, 0, sizeof *s);
     if (!k && row) {
         *s = (sent_line){.found = true, .id = store_col_int(st, 0), .amount_fen = store_col_int(st, 1),
-                         .fee_fen = store_col_int(st, 2), .unit_id = store_col_int(st, 6)};
+                         .fee_fen = store_col_int(st, 2), .unit_id = store_col_int(st, 6),
+                         .person_id = store_col_int(st, 8)};
         snprintf(s->result, sizeof s->result, "%s", store_col_text(st, 3));
         snprintf(s->bill_status, sizeof s->bill_status, "%s", store_col_text(st, 5));
     }
@@ -823,7 +855,7 @@ static void amount_differs(svc_ctx *ctx, reply *r, const rline *l, const sent_li
 static err_kind new_result_check(svc_ctx *ctx, reply *r, const rline *l, const sent_line *s,
                                  err_detail *err) {
     int no = l->d.line_no;
-    if (strcmp(s->bill_status, "sent") != 0 || s->unit_id <= 0) {
+    if (strcmp(s->bill_status, "sent") != 0 || (s->unit_id <= 0 && s->person_id <= 0)) {
         problem(err, r, "bill_not_sent", line_data(ctx->ar, no, l->d.bill_id),
                 "第 %d 行：账单 %" PRId64 " 当前状态为 %s，不在托收中", no, l->d.bill_id, s->bill_status);
         return ERR_OK;
@@ -856,6 +888,7 @@ static err_kind line_check(svc_ctx *ctx, reply *r, rline *l, err_detail *err) {
     }
     l->line_id = s.id;
     l->unit_id = s.unit_id;
+    l->person_id = s.person_id;
     if (!*s.result) return new_result_check(ctx, r, l, &s, err);
     l->skip = strcmp(s.result, l->paid ? "paid" : "failed") == 0;
     if (!l->skip)
@@ -1083,11 +1116,14 @@ static err_kind post_two(svc_ctx *ctx, const char *key, const char *kind, const 
                        err);
 }
 
-/* Bank clearing against the unit's receivable, and the late fee against its pool. */
+/* Bank clearing against the payer's receivable (the unit's, or the person's
+ * for what they pay themself), and the late fee against its pool. */
 static err_kind post_paid(svc_ctx *ctx, const rline *l, month_ym month, err_detail *err) {
     int64_t bank = 0, receivable = 0, fees = 0;
     err_kind k = ledger_account(ctx->tx, OWNER_BANK, 0, "bank_clearing", &bank, err);
-    if (!k) k = ledger_account(ctx->tx, OWNER_UNIT, l->unit_id, "receivable", &receivable, err);
+    if (!k)
+        k = l->unit_id > 0 ? ledger_account(ctx->tx, OWNER_UNIT, l->unit_id, "receivable", &receivable, err)
+                           : ledger_account(ctx->tx, OWNER_PERSON, l->person_id, "receivable", &receivable, err);
     if (!k && l->d.fee_fen) k = ledger_account(ctx->tx, OWNER_POOL, 0, "late_fees", &fees, err);
     if (k) return k;
     int64_t bill = l->d.bill_id;
@@ -1343,4 +1379,52 @@ err_kind collect_no_arrears_certificate(svc_ctx *ctx, int64_t unit_id, json_t **
     }
     *out = c;
     return ERR_OK;
+}
+
+/* ---- a person's withholding card ---- */
+
+static err_kind card_subject(svc_ctx *ctx, int64_t person_id, unsigned roles, const char *doing,
+                             err_detail *err) {
+    int64_t scope = 0;
+    err_kind k = reg_person_visible(ctx, person_id, &scope, err);
+    return k ? k : require_roles(ctx, roles, doing, err);
+}
+
+static err_kind card_json(svc_ctx *ctx, int64_t person_id, json_t **out, err_detail *err) {
+    store_stmt *st;
+    err_kind k = store_prepare(ctx->tx, STORE_Q_COLLECT_CARD_GET, &st, err);
+    if (k) return k;
+    store_bind_int(st, 1, person_id);
+    bool row = false;
+    k = store_step(st, &row, err);
+    json_t *card = !k && row ? json_pack("{s:s, s:s, s:s}", "bank_name", store_col_text(st, 0), "bank_account",
+                                         store_col_text(st, 1), "signed_on", store_col_text(st, 2))
+                             : json_null();
+    store_stmt_done(st);
+    if (k) {
+        json_decref(card);
+        return k;
+    }
+    *out = json_pack("{s:I, s:o}", "person_id", (json_int_t)person_id, "card", card);
+    return ERR_OK;
+}
+
+err_kind collect_card_set(svc_ctx *ctx, int64_t person_id, const char *bank_name, const char *bank_account,
+                          json_t **out, err_detail *err) {
+    err_kind k = card_subject(ctx, person_id, ROLE_BIT(ROLE_PERSON) | ROLE_BIT(ROLE_CLERK) | ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_SYSTEM),
+                              "签订委托扣款协议", err);
+    if (!k) k = reg_bank_card_check(bank_name, bank_account, err);
+    if (!k)
+        k = store_exec(ctx->tx, STORE_Q_COLLECT_CARD_UPSERT, err, "ittti", person_id, bank_name, bank_account,
+                       date_str(ctx, ctx->business_date), ctx->now_ms);
+    const char *target = arena_printf(ctx->ar, "person:%" PRId64, person_id);
+    if (!k) k = audit_append(ctx, "collect.card", target, "ok", bank_name, err);
+    return k ? k : card_json(ctx, person_id, out, err);
+}
+
+err_kind collect_card_get(svc_ctx *ctx, int64_t person_id, json_t **out, err_detail *err) {
+    err_kind k = card_subject(ctx, person_id, ROLE_BIT(ROLE_PERSON) | ROLES_STAFF, "查询委托扣款协议", err);
+    const char *target = arena_printf(ctx->ar, "person:%" PRId64, person_id);
+    if (!k) k = audit_append(ctx, "collect.card.read", target, "ok", NULL, err);
+    return k ? k : card_json(ctx, person_id, out, err);
 }

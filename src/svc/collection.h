@@ -49,6 +49,15 @@ err_kind collect_unit_arrears(svc_ctx *ctx, int64_t unit_id, json_t **out, money
 err_kind collect_no_arrears_certificate(svc_ctx *ctx, int64_t unit_id, json_t **out,
                                         err_detail *err);
 
+/* A person's withholding card (委托扣款协议), debited for the bills they pay
+ * themself (flexible employment, residents): set by the person or at the
+ * counter (signing again replaces it), read by them or any staff; a unit
+ * never sees it. *out is {person_id, card: {bank_name, bank_account,
+ * signed_on} or null}. */
+err_kind collect_card_set(svc_ctx *ctx, int64_t person_id, const char *bank_name, const char *bank_account,
+                          json_t **out, err_detail *err);
+err_kind collect_card_get(svc_ctx *ctx, int64_t person_id, json_t **out, err_detail *err);
+
 /* The late fee of an amount due on due_on, at date on: amount x rate x days,
  * rounded half up; 0 when on <= due_on. */
 err_kind collect_late_fee(const policy *pol, money_fen amount_fen, date_days due_on, date_days on,

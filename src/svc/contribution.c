@@ -903,20 +903,21 @@ static err_kind unit_lines(svc_ctx *ctx, const contrib_policy *cp, const unit_ra
  * pool's account id may be kept by the caller across units (*pool, 0 until
  * known): a run stops at its first failed chunk, so an id it keeps was made
  * or read in a chunk that committed. */
-static err_kind bill_post(svc_ctx *ctx, int64_t unit_id, const bill_sum *sum, month_ym month, int64_t *pool,
-                          int64_t *entry_out, err_detail *err) {
+static err_kind bill_post(svc_ctx *ctx, ledger_owner payer, int64_t payer_id, const bill_sum *sum, month_ym month,
+                          int64_t *pool, int64_t *entry_out, err_detail *err) {
     money_fen total = sum->unit_fen + sum->personal_fen;
     *entry_out = 0;
     if (total == 0) return ERR_OK;
     int64_t recv = 0;
-    err_kind k = ledger_account(ctx->tx, OWNER_UNIT, unit_id, "receivable", &recv, err);
+    err_kind k = ledger_account(ctx->tx, payer, payer_id, "receivable", &recv, err);
     if (!k && !*pool) k = ledger_account(ctx->tx, OWNER_POOL, 0, "contrib_due", pool, err);
     if (k) return k;
     ledger_posting p[2] = {{recv, total, month}, {*pool, -total, month}};
     char key[LEDGER_IDEM_KEY_BYTES], memo[96], m[MONTH_STR_BYTES];
     month_format(month, m);
     snprintf(key, sizeof key, "bill:%" PRId64, sum->bill_id);
-    snprintf(memo, sizeof memo, "%s 月缴费核定 单位 %" PRId64 " 账单 %" PRId64, m, unit_id, sum->bill_id);
+    snprintf(memo, sizeof memo, "%s 月缴费核定 %s %" PRId64 " 账单 %" PRId64, m, payer == OWNER_UNIT ? "单位" : "个人",
+             payer_id, sum->bill_id);
     bool dup = false;
     return ledger_post(ctx->tx, key, ctx->business_date, "contrib_assess", memo, p, 2, ctx->now_ms, entry_out,
                        &dup, err);
@@ -951,7 +952,7 @@ static err_kind assess_unit_with(svc_ctx *ctx, const contrib_policy *cp, int64_t
         return ERR_OK;
     }
     k = unit_lines(ctx, cp, &ur, unit_id, &sum, err);
-    if (!k && sum.bill_id) k = bill_post(ctx, unit_id, &sum, cp->month, pool, &entry, err);
+    if (!k && sum.bill_id) k = bill_post(ctx, OWNER_UNIT, unit_id, &sum, cp->month, pool, &entry, err);
     char target[48];
     snprintf(target, sizeof target, "unit:%" PRId64, unit_id);
     if (!k && sum.bill_id) k = bill_finish(ctx, "contrib.assess.unit", target, &sum, entry, cp->month, err);
@@ -1081,9 +1082,9 @@ static err_kind person_bill_write(svc_ctx *ctx, int64_t person_id, month_ym mont
     if (!k) k = lines_flush(ctx, &buf, err);
     char target[48];
     snprintf(target, sizeof target, "person:%" PRId64, person_id);
-    /* No ledger entry at assessment: the ledger has no receivable for a
-     * person; the money is posted when the bank debit arrives. */
-    if (!k) k = bill_finish(ctx, "contrib.assess.person", target, sum, 0, month, err);
+    int64_t pool = 0, entry = 0;
+    if (!k) k = bill_post(ctx, OWNER_PERSON, person_id, sum, month, &pool, &entry, err);
+    if (!k) k = bill_finish(ctx, "contrib.assess.person", target, sum, entry, month, err);
     return k;
 }
 

@@ -9,6 +9,7 @@
  * every run builds the same park. */
 #include "svc/demo.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -379,6 +380,29 @@ static err_kind play_history(svc_ctx *ctx, const int64_t unit_ids[DEMO_UNITS], e
     return ERR_OK;
 }
 
+/* Every flexible worker and resident signs a withholding card, so their
+ * bills go out with the month's collection files. */
+static err_kind add_self_payer_cards(svc_ctx *ctx, err_detail *err) {
+    enum { SELF_PAYERS_MAX = 1000 };
+    int64_t *ids = arena_alloc(ctx->ar, sizeof *ids * SELF_PAYERS_MAX);
+    int n = 0;
+    store_stmt *st;
+    err_kind k = store_prepare(ctx->tx, STORE_Q_COLLECT_SELF_PAYERS_NO_CARD, &st, err);
+    if (k) return k;
+    store_bind_int(st, 1, SELF_PAYERS_MAX);
+    bool row = false;
+    while (n < SELF_PAYERS_MAX && !(k = store_step(st, &row, err)) && row) ids[n++] = store_col_int(st, 0);
+    store_stmt_done(st);
+    for (int i = 0; !k && i < n; i++) {
+        char account[24];
+        snprintf(account, sizeof account, "62220215%010" PRId64, ids[i]);
+        json_t *out = NULL;
+        k = collect_card_set(ctx, ids[i], "中国建设银行苏州工业园区支行", account, &out, err);
+        json_decref(out);
+    }
+    return k;
+}
+
 static err_kind add_person_accounts(svc_ctx *ctx, err_detail *err) {
     for (int i = 0; i < 2; i++) {
         auth_user_new u = {.role = "person", .id_number = people[i].id_number,
@@ -553,6 +577,7 @@ err_kind demo_seed(svc_ctx *ctx, err_detail *err) {
     set_day(ctx, as_of);
     if (!k) k = add_person_accounts(ctx, err);
     if (!k) k = flex_demo_seed(ctx, uids[DEMO_CONSTRUCTION_UNIT], err);
+    if (!k) k = add_self_payer_cards(ctx, err);
     if (!k) k = add_applications(ctx, uids, err);
     if (!k) k = audit_append(ctx, "demo.seed", "system", "ok", "", err);
     return k;

@@ -206,15 +206,33 @@ static err_kind v_email(svc_ctx *ctx, const char *field, const field_val *v, cha
                    REG_UNIT_EMAIL_BYTES_MAX);
 }
 
+bool reg_bank_account_valid(const char *account) {
+    const char *s = account ? account : "";
+    size_t n = strnlen(s, REG_UNIT_ACCOUNT_DIGITS_MAX + 1);
+    bool ok = n >= REG_UNIT_ACCOUNT_DIGITS_MIN && n <= REG_UNIT_ACCOUNT_DIGITS_MAX;
+    for (size_t i = 0; ok && i < n; i++) ok = s[i] >= '0' && s[i] <= '9';
+    return ok;
+}
+
+err_kind reg_bank_card_check(const char *bank_name, const char *bank_account, err_detail *err) {
+    char data[DATA_BYTES];
+    err_detail one;
+    if (text_bounded("bank_name", "开户银行", bank_name, REG_UNIT_BANK_BYTES_MAX, data, &one))
+        err_rule_add(err, one.code, data, "%s", one.message);
+    if (!reg_bank_account_valid(bank_account)) {
+        snprintf(data, sizeof data, "{\"field\":\"bank_account\",\"min_digits\":%d,\"max_digits\":%d}",
+                 REG_UNIT_ACCOUNT_DIGITS_MIN, REG_UNIT_ACCOUNT_DIGITS_MAX);
+        err_rule_add(err, "invalid_bank_account", data, "银行账号应为 %d 到 %d 位数字",
+                     REG_UNIT_ACCOUNT_DIGITS_MIN, REG_UNIT_ACCOUNT_DIGITS_MAX);
+    }
+    return err_rules_finish(err);
+}
+
 static err_kind v_account(svc_ctx *ctx, const char *field, const field_val *v,
                           char data[DATA_BYTES], err_detail *err) {
     snprintf(data, DATA_BYTES, "{\"field\":\"%s\",\"min_digits\":%d,\"max_digits\":%d}", field,
              REG_UNIT_ACCOUNT_DIGITS_MIN, REG_UNIT_ACCOUNT_DIGITS_MAX);
-    const char *s = v->text ? v->text : "";
-    size_t n = strnlen(s, REG_UNIT_ACCOUNT_DIGITS_MAX + 1);
-    bool ok = n >= REG_UNIT_ACCOUNT_DIGITS_MIN && n <= REG_UNIT_ACCOUNT_DIGITS_MAX;
-    for (size_t i = 0; ok && i < n; i++) ok = s[i] >= '0' && s[i] <= '9';
-    if (ok) return ERR_OK;
+    if (reg_bank_account_valid(v->text)) return ERR_OK;
     return err_set(err, ERR_INVALID, "invalid_bank_account", field, "银行账号应为 %d 到 %d 位数字",
                    REG_UNIT_ACCOUNT_DIGITS_MIN, REG_UNIT_ACCOUNT_DIGITS_MAX);
 }

@@ -48,6 +48,13 @@ enum {
     REG_UNIT_REASON_BYTES_MAX = 400,
 };
 
+/* A bank account is REG_UNIT_ACCOUNT_DIGITS_MIN..MAX digits; units' collection
+ * agreements and persons' withholding cards both hold one. */
+bool reg_bank_account_valid(const char *account);
+/* Both fields of a bank card, every failure listed (ERR_RULE): "missing_field" /
+ * "invalid_field" (bank_name empty or too long), "invalid_bank_account". */
+err_kind reg_bank_card_check(const char *bank_name, const char *bank_account, err_detail *err);
+
 /* Unit types: "enterprise" 企业, "institution" 事业单位, "social_org" 社会组织,
  * "non_legal" 非法人单位, "government" 机关事业单位. */
 bool reg_unit_type_valid(const char *type);

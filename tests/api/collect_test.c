@@ -14,7 +14,7 @@
 #include "testutil.h"
 
 static tu_server *srv;
-static char *finance, *clerk, *unit_a, *unit_b;
+static char *finance, *clerk, *unit_a, *unit_b, *person21;
 static char *reply_text;   /* the bank's answer to the month's file */
 
 /* Two units at 测试银行: A's bill 31 (pension 1000 + 800) and B's bill 32
@@ -56,6 +56,7 @@ static void users(void) {
         {.role = "clerk", .username = "clerk01", .display_name = "柜员", .password = "Staff@2026"},
         {.role = "unit", .unit_code = "TESTA", .operator_name = "hr", .password = "Unit@2026"},
         {.role = "unit", .unit_code = "TESTB", .operator_name = "hr", .password = "Unit@2026"},
+        {.role = "person", .id_number = "T21", .password = "Demo@2026"},
     };
     for (size_t i = 0; i < sizeof u / sizeof u[0]; i++) {
         int64_t id = 0;
@@ -73,11 +74,12 @@ static int setup(void **state) {
     clerk = tu_sign_in(srv, "staff", "clerk01", "Staff@2026");
     unit_a = tu_sign_in(srv, "unit", "TESTA/hr", "Unit@2026");
     unit_b = tu_sign_in(srv, "unit", "TESTB/hr", "Unit@2026");
+    person21 = tu_sign_in(srv, "person", "T21", "Demo@2026");
     return 0;
 }
 
 static int teardown(void **state) {
-    free(finance); free(clerk); free(unit_a); free(unit_b); free(reply_text);
+    free(finance); free(clerk); free(unit_a); free(unit_b); free(person21); free(reply_text);
     tu_server_stop(srv);
     return 0;
 }
@@ -242,11 +244,47 @@ static void arrears_and_certificate(void **state) {
     tu_resp_free(&r);
 }
 
+/* A person signs their own withholding card; the counter signs one for them;
+ * a unit, even the person's employer, never sees it. */
+static void withholding_card_by_person_and_counter(void **state) {
+    tu_resp r = tu_http(srv, "GET", "/api/v1/me/withholding-card", person21, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_true(json_is_null(json_object_get(r.json, "card")));
+    tu_resp_free(&r);
+    r = tu_http(srv, "PUT", "/api/v1/me/withholding-card", person21, "{\"bank_name\":\"\",\"bank_account\":\"12ab\"}",
+                NULL);
+    assert_int_equal(r.status, 422);
+    assert_int_equal(json_array_size(json_object_get(json_object_get(r.json, "error"), "rules")), 2);
+    tu_resp_free(&r);
+    r = tu_http(srv, "PUT", "/api/v1/me/withholding-card", person21,
+                "{\"bank_name\":\"中国银行\",\"bank_account\":\"6217000011112222\"}", NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "card"), "bank_name")), "中国银行");
+    tu_resp_free(&r);
+    r = tu_http(srv, "PUT", "/api/v1/persons/21/withholding-card", clerk,
+                "{\"bank_name\":\"农业银行\",\"bank_account\":\"6228000011112222\"}", NULL);
+    assert_int_equal(r.status, 200);
+    tu_resp_free(&r);
+    r = tu_http(srv, "GET", "/api/v1/persons/21/withholding-card", finance, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "card"), "bank_account")),
+                        "6228000011112222");
+    tu_resp_free(&r);
+    r = tu_http(srv, "GET", "/api/v1/persons/21/withholding-card", unit_a, NULL, NULL);
+    assert_int_equal(r.status, 403);
+    tu_resp_free(&r);
+    r = tu_http(srv, "PUT", "/api/v1/persons/21/withholding-card", finance,
+                "{\"bank_name\":\"农业银行\",\"bank_account\":\"6228000011112222\"}", NULL);
+    assert_int_equal(r.status, 403);
+    tu_resp_free(&r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(month_collect_answers_files),
         cmocka_unit_test(reply_refused_whole_then_applied_once),
         cmocka_unit_test(arrears_and_certificate),
+        cmocka_unit_test(withholding_card_by_person_and_counter),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

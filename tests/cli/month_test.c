@@ -270,7 +270,7 @@ static void killed_in_the_middle_of_chunks_ends_identical(void **state) {
     db_path(db, sizeof db, "killed-within");
     copy_db(base_db, db);
     int kills = 0, partway = 0;
-    killed_until_done(db, "2", "0", 30, 7, &kills, &partway);
+    killed_until_done(db, "2", "0", 12, 5, &kills, &partway);
     print_message("within chunks: %d kills, %d part-way\n", kills, partway);
     assert_true(kills >= 3);
     ledger_ok(db);

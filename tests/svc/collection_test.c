@@ -23,6 +23,7 @@
 
 #include "ledger/ledger.h"
 #include "svc/collection.h"
+#include "svc/contribution.h"
 #include "svc/registry.h"
 #include "svc/registry_unit.h"
 
@@ -852,6 +853,97 @@ static void allocation_rounds_half_up_remainder_to_pool(void **state) {
     tu_env_close(e);
 }
 
+/* ---- what a person pays themself: the withholding card ---- */
+
+static int64_t flexible_person(tu_env *e, const char *id_number, const char *name) {
+    int64_t p = tu_add_person(e, id_number, name);
+    reg_span_new s = {.person_id = p, .insurance = INS_PENSION, .payer = "person", .category = "flexible",
+                      .tier = "pension_medical:2", .start_month = 202611, .reason = "测试"};
+    int64_t span = 0;
+    err_detail err = {0};
+    if (reg_span_open(&e->ctx, &s, &span, &err)) fail_msg("span: %s", err.message);
+    return p;
+}
+
+static void a_person_signs_a_card_and_is_debited_without_late_fee(void **state) {
+    tu_env *e = tu_env_open(ROLE_FINANCE, "2026-11-02");
+    int64_t with = flexible_person(e, "110101198505050016", "卡甲");
+    int64_t without = flexible_person(e, "110101198606060013", "卡乙");
+    err_detail err = {0};
+    json_t *card = NULL;
+    act(e, ROLE_CLERK, 0);
+    assert_int_equal(collect_card_set(&e->ctx, with, "中国建设银行", "6222021234567890", &card, &err), ERR_OK);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(card, "card"), "bank_account")),
+                        "6222021234567890");
+    json_decref(card);
+    act(e, ROLE_FINANCE, 0);
+    int64_t bill = 0, bill2 = 0;
+    bool created = false;
+    assert_int_equal(contrib_assess_person(&e->ctx, with, 202611, &bill, &created, &err), ERR_OK);
+    assert_int_equal(contrib_assess_person(&e->ctx, without, 202611, &bill2, &created, &err), ERR_OK);
+    money_fen owed = nat(e, OWNER_PERSON, with, "receivable");
+    assert_true(owed > 0);
+    tu_env_commit(e);
+    /* the debit is made after the due day (the 18th): still no late fee */
+    set_date(e, "2026-11-25");
+    json_t *f = make_files(e, 202611, NULL);
+    assert_int_equal(json_integer_value(json_object_get(f, "line_count")), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(f, "not_withheld"), "count")), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(f, "not_withheld"), "total_fen")),
+                     owed);
+    const json_t *file = json_array_get(json_object_get(f, "files"), 0);
+    assert_string_equal(json_string_value(json_object_get(file, "bank")), "中国建设银行");
+    assert_int_equal(json_integer_value(json_object_get(file, "late_fee_fen")), 0);
+    const char *text = json_string_value(json_object_get(file, "content"));
+    assert_non_null(strstr(text, "|卡甲|6222021234567890|202611|"));
+    char *reply = simulate(text, 0);
+    json_t *ans = NULL;
+    import_ok(e, reply, &ans);
+    assert_string_equal(bill_status(e, bill), "paid");
+    assert_string_equal(bill_status(e, bill2), "confirmed");
+    assert_int_equal(nat(e, OWNER_PERSON, with, "receivable"), 0);
+    assert_true(nat(e, OWNER_PERSON, with, "pension_account") > 0);
+    ledger_verify_result v;
+    assert_int_equal(ledger_verify(e->ctx.tx, &v, &err), ERR_OK);
+    assert_string_equal(v.problem, "");
+    assert_true(v.reconciled);
+    free(reply);
+    json_decref(ans);
+    json_decref(f);
+    tu_env_close(e);
+}
+
+static void a_card_is_checked_and_kept_from_units(void **state) {
+    tu_env *e = tu_env_open(ROLE_PERSON, "2026-11-02");
+    int64_t p = flexible_person(e, "110101198505050016", "卡甲");
+    int64_t other = flexible_person(e, "110101198606060013", "卡乙");
+    e->ctx.actor.person_id = p;
+    err_detail err = {0};
+    json_t *out = NULL;
+    /* both fields wrong: both rules */
+    assert_int_equal(collect_card_set(&e->ctx, p, "", "1234567", &out, &err), ERR_RULE);
+    assert_true(has_rule(&err, "missing_field", "bank_name"));
+    assert_true(has_rule(&err, "invalid_bank_account", "\"min_digits\":8"));
+    err_clear(&err);
+    /* 33 digits: one too many */
+    assert_int_equal(collect_card_set(&e->ctx, p, "农业银行", "123456789012345678901234567890123", &out, &err),
+                     ERR_RULE);
+    assert_true(has_rule(&err, "invalid_bank_account", "\"max_digits\":32"));
+    err_clear(&err);
+    /* 8 digits: the least */
+    assert_int_equal(collect_card_set(&e->ctx, p, "农业银行", "12345678", &out, &err), ERR_OK);
+    json_decref(out);
+    assert_int_equal(collect_card_get(&e->ctx, other, &out, &err), ERR_NOT_FOUND);
+    act(e, ROLE_UNIT, 1);
+    assert_true(collect_card_get(&e->ctx, p, &out, &err) != ERR_OK);
+    act(e, ROLE_REVIEWER, 0);
+    assert_int_equal(collect_card_get(&e->ctx, p, &out, &err), ERR_OK);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(out, "card"), "bank_name")), "农业银行");
+    json_decref(out);
+    assert_int_equal(collect_card_set(&e->ctx, p, "农业银行", "12345678", &out, &err), ERR_FORBIDDEN);
+    tu_env_close(e);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(files_per_bank_with_lines_and_totals),
@@ -869,6 +961,8 @@ int main(void) {
         cmocka_unit_test(arrears_visibility),
         cmocka_unit_test(allocation_rounds_half_up_remainder_to_pool),
         cmocka_unit_test(faults_leave_nothing_half_done),
+        cmocka_unit_test(a_person_signs_a_card_and_is_debited_without_late_fee),
+        cmocka_unit_test(a_card_is_checked_and_kept_from_units),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -740,8 +740,15 @@ static void a_flexible_worker_pays_the_tier(void **state) {
     assert_int_equal(jint(b, "person_id"), p);
     assert_int_equal(jint(b, "unit_total_fen"), 0);
     assert_int_equal(jint(b, "personal_total_fen"), 120000 + 57000);   /* 20% and 9.5% of 6,000.00 */
-    assert_true(json_is_null(json_object_get(b, "ledger_entry_id")));
+    assert_true(json_integer_value(json_object_get(b, "ledger_entry_id")) > 0);
     json_decref(b);
+    /* the person owes it from assessment to the bank's debit */
+    int64_t recv = 0;
+    money_fen bal = 0;
+    err_detail e0 = {0};
+    assert_int_equal(ledger_account(e->ctx.tx, OWNER_PERSON, p, "receivable", &recv, &e0), ERR_OK);
+    assert_int_equal(ledger_balance(e->ctx.tx, recv, &bal, &e0), ERR_OK);
+    assert_int_equal(bal, 177000);
     assert_int_equal(assess_p(p, 202611, &created), bill);
     assert_false(created);
     /* the month before the span: nothing */
