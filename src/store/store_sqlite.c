@@ -1,6 +1,7 @@
 /* The SQLite engine: WAL mode, a pool of connections (one per concurrent
  * transaction), prepared statements cached per connection. */
 #include <assert.h>
+#include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
@@ -42,9 +43,26 @@ struct store_tx {
     int open_stmts;
 };
 
+/* A failed write is the file system's refusal when its errno says so: out
+ * of space or quota, past the process's file-size limit, or read-only.
+ * SQLite reports ENOSPC alone as SQLITE_FULL; the rest come as
+ * SQLITE_IOERR_WRITE and the like, with errno still set by the failed call
+ * (sqlite3_system_errno does not keep it through a commit). */
+static int primary_rc(int rc, int sys_errno) {
+    switch (rc) {
+    case SQLITE_IOERR_WRITE: case SQLITE_IOERR_FSYNC: case SQLITE_IOERR_TRUNCATE: case SQLITE_IOERR_SHMSIZE:
+        if (sys_errno == ENOSPC || sys_errno == EDQUOT || sys_errno == EFBIG) return SQLITE_FULL;
+        if (sys_errno == EROFS || sys_errno == EACCES || sys_errno == EPERM) return SQLITE_READONLY;
+        return SQLITE_IOERR;
+    default:
+        return rc & 0xff;
+    }
+}
+
 static err_kind map_rc(sqlite3 *db, int rc, err_detail *err) {
+    int sys_errno = errno;   /* first: anything below may change it */
     const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    switch (rc & 0xff) {
+    switch (primary_rc(rc, sys_errno)) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
         return err_set(err, ERR_UNAVAILABLE, "store_busy", NULL, "数据库繁忙，请稍后重试");
@@ -77,7 +95,8 @@ long store_fault_calls(store *s) { return atomic_load(&s->fault_calls); }
 
 static err_kind conn_open(store *s, conn *c, err_detail *err) {
     int rc = sqlite3_open_v2(s->path, &c->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
+                             NULL);
     if (rc != SQLITE_OK) {
         err_kind k = err_set(err, ERR_UNAVAILABLE, "store_open", "db", "无法打开数据库 %s：%s",
                              s->path, c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
