@@ -6,15 +6,43 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-enum { TP_ARGS_MAX = 32, TP_START_TIMEOUT_MS = 60000 };
+enum { TP_ARGS_MAX = 32, TP_START_TIMEOUT_MS = 60000, TP_SERVERS_MAX = 16 };
+
+/* Servers still running when the test program ends (a failed assertion
+ * leaves its test half-way) are killed then, not left behind. */
+static pid_t running[TP_SERVERS_MAX];
+
+static void kill_leftovers(void) {
+    for (int i = 0; i < TP_SERVERS_MAX; i++)
+        if (running[i] > 0) {
+            kill(running[i], SIGKILL);
+            waitpid(running[i], NULL, 0);
+            running[i] = 0;
+        }
+}
+
+static void track(pid_t pid, pid_t replace) {
+    static bool registered;
+    if (!registered) {
+        atexit(kill_leftovers);
+        registered = true;
+    }
+    for (int i = 0; i < TP_SERVERS_MAX; i++)
+        if (running[i] == replace) {
+            running[i] = pid;
+            return;
+        }
+}
 
 const char *tp_binary(void) {
     const char *b = getenv("SIPF_BINARY");
@@ -22,7 +50,7 @@ const char *tp_binary(void) {
     return b;
 }
 
-static pid_t spawn(const char *log_path, const char *const *args) {
+static pid_t spawn(const char *log_path, const char *const *args, long fsize_limit_bytes) {
     const char *argv[TP_ARGS_MAX + 2];
     int n = 0;
     argv[n++] = tp_binary();
@@ -42,6 +70,10 @@ static pid_t spawn(const char *log_path, const char *const *args) {
             close(fd);
         }
         signal(SIGXFSZ, SIG_IGN);   /* ignored signals stay ignored across exec */
+        if (fsize_limit_bytes > 0) {
+            struct rlimit rl = {(rlim_t)fsize_limit_bytes, (rlim_t)fsize_limit_bytes};
+            if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(126);
+        }
         execv(argv[0], (char *const *)argv);
         _exit(127);
     }
@@ -49,7 +81,7 @@ static pid_t spawn(const char *log_path, const char *const *args) {
 }
 
 int tp_sipf(const char *log_path, const char *const *args) {
-    pid_t pid = spawn(log_path, args);
+    pid_t pid = spawn(log_path, args, 0);
     int status = 0;
     if (waitpid(pid, &status, 0) != pid) fail_msg("waitpid failed");
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -96,6 +128,11 @@ static bool healthy(const char *base) {
 }
 
 void tp_serve_start(tp_server *s, const char *db_path, const char *as_of, const char *log_path) {
+    tp_serve_start_limited(s, db_path, as_of, log_path, 0);
+}
+
+void tp_serve_start_limited(tp_server *s, const char *db_path, const char *as_of, const char *log_path,
+                            long fsize_limit_bytes) {
     memset(s, 0, sizeof *s);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     snprintf(s->log_path, sizeof s->log_path, "%s", log_path);
@@ -104,16 +141,21 @@ void tp_serve_start(tp_server *s, const char *db_path, const char *as_of, const 
     char listen[64];
     snprintf(listen, sizeof listen, "127.0.0.1:%d", s->http.port);
     const char *args[] = {"serve", "--db", db_path, "--listen", listen, "--as-of", as_of, NULL};
-    s->pid = spawn(log_path, args);
+    s->pid = spawn(log_path, args, fsize_limit_bytes);
+    track(s->pid, 0);
     for (int waited_ms = 0; waited_ms < TP_START_TIMEOUT_MS; waited_ms += 50) {
         if (healthy(s->http.base)) return;
         int status;
-        if (waitpid(s->pid, &status, WNOHANG) == s->pid) fail_msg("sipf serve exited (see %s)", log_path);
+        if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+            track(0, s->pid);
+            fail_msg("sipf serve exited (see %s)", log_path);
+        }
         struct timespec ts = {0, 50 * 1000000L};
         nanosleep(&ts, NULL);
     }
     kill(s->pid, SIGKILL);
     waitpid(s->pid, NULL, 0);
+    track(0, s->pid);
     fail_msg("sipf serve did not answer /healthz (see %s)", log_path);
 }
 
@@ -122,6 +164,7 @@ int tp_serve_stop(tp_server *s, int sig) {
     kill(s->pid, sig);
     int status = 0;
     waitpid(s->pid, &status, 0);
+    track(0, s->pid);
     s->pid = 0;
     return status;
 }

@@ -27,8 +27,13 @@ int tp_sipf(const char *log_path, const char *const *args);
 void tp_db_create(const char *db_path, const char *log_path, const char *role, const char *username,
                   const char *password);
 /* Starts `sipf serve --db db_path --as-of as_of` on a free port, output
- * appended to log_path, and waits until /healthz answers. */
+ * appended to log_path, and waits until /healthz answers. db_path may be an
+ * SQLite URI ("file:PATH?mode=ro"). */
 void tp_serve_start(tp_server *s, const char *db_path, const char *as_of, const char *log_path);
+/* The same with RLIMIT_FSIZE at fsize_limit_bytes (0: none): no file of the
+ * server grows past it, so its writes fail as on a full disk. */
+void tp_serve_start_limited(tp_server *s, const char *db_path, const char *as_of, const char *log_path,
+                            long fsize_limit_bytes);
 /* Sends sig and waits for the child; returns its wait status. */
 int tp_serve_stop(tp_server *s, int sig);
 
