@@ -879,10 +879,51 @@ static err_kind unit_span_line(svc_ctx *ctx, const contrib_policy *cp, const uni
     return ERR_OK;
 }
 
+/* Span ids sorted, in the chunk's arena. */
+typedef struct span_set {
+    int64_t *ids;
+    int n;
+} span_set;
+
+static err_kind backpaid_load(svc_ctx *ctx, int64_t unit_id, month_ym month, span_set *s, err_detail *err) {
+    store_stmt *st;
+    err_kind k = store_prepare(ctx->tx, STORE_Q_CONTRIB_UNIT_BACKPAID, &st, err);
+    if (k) return k;
+    store_bind_int(st, 1, unit_id);
+    store_bind_int(st, 2, month);
+    store_bind_int(st, 3, CONTRIB_UNIT_DECLARATIONS_MAX);
+    bool row = false;
+    int cap = 0;
+    while (!(k = store_step(st, &row, err)) && row) {
+        if (s->n == cap) {
+            cap = cap ? cap * 2 : 16;
+            int64_t *ids = arena_alloc(ctx->ar, (size_t)cap * sizeof *ids);
+            if (s->n) memcpy(ids, s->ids, (size_t)s->n * sizeof *ids);
+            s->ids = ids;
+        }
+        s->ids[s->n++] = store_col_int(st, 0);
+    }
+    store_stmt_done(st);
+    return k;
+}
+
+static bool span_set_has(const span_set *s, int64_t id) {
+    int lo = 0, hi = s->n - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (s->ids[mid] == id) return true;
+        if (s->ids[mid] < id) lo = mid + 1;
+        else hi = mid - 1;
+    }
+    return false;
+}
+
 static err_kind unit_lines(svc_ctx *ctx, const contrib_policy *cp, const unit_rates *ur, int64_t unit_id,
                            bill_sum *sum, err_detail *err) {
     unit_wages w = {0};
+    span_set backpaid = {0};
     err_kind k = unit_wages_load(ctx, unit_id, cp->month, &w, err);
+    if (!k) k = backpaid_load(ctx, unit_id, cp->month, &backpaid, err);
     store_stmt *st;
     if (!k) k = store_prepare(ctx->tx, STORE_Q_CONTRIB_UNIT_SPANS, &st, err);
     if (k) return k;
@@ -891,6 +932,7 @@ static err_kind unit_lines(svc_ctx *ctx, const contrib_policy *cp, const unit_ra
     bool row = false;
     line_buf buf = {.n = 0};
     while (!(k = store_step(st, &row, err)) && row) {
+        if (backpaid.n && span_set_has(&backpaid, store_col_int(st, 0))) continue;   /* paid by its 补缴 */
         k = unit_span_line(ctx, cp, ur, &w, unit_id, st, &buf, sum, err);
         if (k) break;
     }

@@ -729,9 +729,36 @@ static void a_failing_store_leaves_each_operation_whole_or_absent(void **state) 
     json_decref(out);
 }
 
+/* A past month run after its 补缴 leaves the back-paid span-months out: they
+ * are not billed twice. */
+static void a_months_run_leaves_back_paid_months_out(void **state) {
+    on("2026-03-10");
+    int64_t p = enrol("131", "补跑", "2025-10-01");
+    int64_t q = enrol("132", "常跑", "2025-10-01");
+    backpay_in in = req(p, BIT(INS_PENSION) | BIT(INS_MEDICAL), "2025-12", "2026-02");
+    json_decref(bp_ok(&in));
+    as(ROLE_FINANCE);
+    err_detail err = {0};
+    int64_t jan = 0, oct = 0;
+    bool created = false;
+    assert_int_equal(contrib_assess_unit(&e->ctx, unit, m("2026-01"), &jan, &created, &err), ERR_OK);
+    assert_int_equal(contrib_assess_unit(&e->ctx, unit, m("2025-11"), &oct, &created, &err), ERR_OK);
+    json_t *b1 = NULL, *b2 = NULL;
+    assert_int_equal(contrib_bill_json(&e->ctx, jan, &b1, &err), ERR_OK);
+    assert_int_equal(contrib_bill_json(&e->ctx, oct, &b2, &err), ERR_OK);
+    /* November: both in every insurance; January: p without pension and medical */
+    json_int_t all = jint(b2, "lines");
+    assert_true(all > 4 && all % 2 == 0);
+    assert_int_equal(jint(b1, "lines"), all - 2);
+    assert_true(q > 0);
+    json_decref(b1);
+    json_decref(b2);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(six_months_back_is_done_directly, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_months_run_leaves_back_paid_months_out, setup, teardown),
         cmocka_unit_test_setup_teardown(bill_made_after_the_due_day_is_due_that_day, setup, teardown),
         cmocka_unit_test_setup_teardown(seven_months_back_needs_an_application_approved_into_a_bill, setup, teardown),
         cmocka_unit_test_setup_teardown(long_back_payment_needs_the_reason, setup, teardown),
