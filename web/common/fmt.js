@@ -62,3 +62,24 @@ export function maskId(id, entitled = false) {
 export function dash(v) {
   return v === null || v === undefined || v === '' ? '—' : String(v);
 }
+
+// The words every desk shows for the codes of the API (the API gives *_zh beside most
+// codes; these cover the places it does not).
+const INSURANCE_ZH = {
+  pension: '养老保险', medical: '医疗保险', unemployment: '失业保险', injury: '工伤保险',
+  maternity: '生育保险', housing_fund: '住房公积金', housing_subsidy: '住房补贴',
+};
+const SPAN_STATUS_ZH = {
+  normal: '正常参保', suspended: '暂停参保', terminated: '终止参保', sealed: '封存', not_insured: '未参保',
+};
+const SPAN_ACTION_ZH = { open: '参保', close: '停保', suspend: '中断参保', resume: '恢复参保', tier: '档次变更' };
+const APPLICATION_STATE_ZH = {
+  submitted: '已提交', accepted: '已受理', approved: '已批准', refused: '已退回', completed: '已办结', withdrawn: '已撤回',
+};
+
+//   insuranceZh(code), spanStatusZh(code), spanActionZh(code), applicationStateZh(code):
+//   the Chinese word, or the code itself when it is not known here.
+export const insuranceZh = (c) => INSURANCE_ZH[c] || c || '—';
+export const spanStatusZh = (c) => SPAN_STATUS_ZH[c] || c || '—';
+export const spanActionZh = (c) => SPAN_ACTION_ZH[c] || c || '—';
+export const applicationStateZh = (c) => APPLICATION_STATE_ZH[c] || c || '—';

@@ -6,16 +6,18 @@
 //       omits it). Children are nodes, strings, arrays or null (skipped).
 //   table({ caption, columns, rows, empty, rowClass })  a <table> with a caption (visible or
 //       .visually-hidden with hiddenCaption: true); columns are { label, value(row) -> string
-//       or Node, num: true for right-aligned numbers }; rowClass(row) may name a class
+//       or Node, num: true for right-aligned numbers, wrap: true for long text (cells do
+//       not wrap otherwise) }; rowClass(row) may name a class
 //       (state-red, state-amber). Empty rows show `empty` (default "暂无记录").
 //   form({ fields, submitLabel, onSubmit, legend, id })  -> { el, values(), setErrors(err),
 //       clearErrors(), field(name) }. A field is { name, label, type (text, password, number,
 //       date, month, select, textarea, file, checkbox), options [{value,label}], required,
 //       hint, value, inputmode, autocomplete, pattern, min, max }. Submitting checks required
 //       fields (Chinese message next to the field), then awaits onSubmit(values, formApi);
-//       an ApiError it throws is shown by setErrors: the error's field and each rule whose
-//       data.field names a field go next to that field, the rest in a list at the top of the
-//       form, each with its rule code and numbers ("依据：…").
+//       an ApiError it throws is shown by setErrors: the error's field, each rule whose
+//       data.field names a field and each rule whose code ruleFields maps to a field
+//       ({ password_too_short: 'new_password' }) go next to that field, the rest in a list at
+//       the top of the form, each with its rule code and numbers ("依据：…").
 //   errorBox(err)  the list of an ApiError (message, then every rule) as a role="alert" node.
 //   ruleLine(rule) one rule as text: message, code and the numbers of rule.data.
 //   notice(text, kind)  a role="status" paragraph (kind: ok, warn, error).
@@ -23,7 +25,8 @@
 //       and returns a <nav> listing every item grouped by area: an open item with an entry in
 //       views (item id -> view name) is a button calling onOpen(view, item); an open item
 //       without a view here is listed with its channels ("可在…办理"); an item not open is a
-//       disabled entry marked 暂未开通.
+//       disabled entry marked 暂未开通. Each area is a <details> group, open when it holds
+//       an item with a view.
 //   signInForm({ title, fields, submitLabel, onSignIn })  a form in a card whose submit
 //       calls onSignIn(values); errors as in form().
 //   printView({ title, subtitle, body, serial })  a section.print-area with a 打印 button;
@@ -62,7 +65,7 @@ export function table({ caption, hiddenCaption = false, columns, rows, empty = '
       const tr = h('tr', { class: rowClass ? rowClass(r) : null });
       for (const c of columns) {
         const v = c.value(r);
-        tr.append(h('td', { class: c.num ? 'num' : null }, v === null || v === undefined || v === '' ? '—' : v));
+        tr.append(h('td', { class: c.num ? 'num' : c.wrap ? 'wrap' : null }, v === null || v === undefined || v === '' ? '—' : v));
       }
       body.append(tr);
     }
@@ -73,9 +76,10 @@ export function table({ caption, hiddenCaption = false, columns, rows, empty = '
 }
 
 export function ruleLine(rule) {
+  // The numbers the rule was decided on (limits, ages, months); record ids are left out.
   const nums = Object.entries(rule.data || {})
-    .filter(([k]) => k !== 'field')
-    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`);
+    .filter(([k, v]) => k !== 'field' && !/(^|_)id$/.test(k) && (typeof v === 'number' || /^\d{4}-\d{2}(-\d{2})?$/.test(v)))
+    .map(([k, v]) => `${k}=${v}`);
   const basis = [rule.code, ...nums].filter(Boolean).join('，');
   return basis ? `${rule.message}（依据：${basis}）` : rule.message;
 }
@@ -84,7 +88,9 @@ export function errorBox(err) {
   const rules = err.rules || [];
   return h('div', { class: 'error-box', role: 'alert' },
     h('p', { class: 'error-title' }, err.message || '操作未成功'),
-    rules.length ? h('ul', {}, rules.map((r) => h('li', { 'data-rule': r.code }, ruleLine(r)))) : null);
+    rules.length ? h('ul', {}, rules.map((r) => h('li', { 'data-rule': r.code },
+      // A lone rule repeating the title adds only its basis.
+      rules.length === 1 && r.message === err.message ? ruleLine({ ...r, message: '' }) : ruleLine(r)))) : null);
 }
 
 export function notice(text, kind = 'ok') {
@@ -93,7 +99,7 @@ export function notice(text, kind = 'ok') {
 
 let fieldSeq = 0;
 
-export function form({ fields, submitLabel = '提交', onSubmit, legend, id }) {
+export function form({ fields, submitLabel = '提交', onSubmit, legend, id, ruleFields = {} }) {
   const controls = new Map();
   const top = h('div', { class: 'form-errors', 'aria-live': 'assertive' });
   const submit = h('button', { type: 'submit', class: 'primary' }, submitLabel);
@@ -126,7 +132,7 @@ export function form({ fields, submitLabel = '提交', onSubmit, legend, id }) {
     }
     const errEl = h('p', { class: 'field-error', id: errId, 'aria-live': 'polite' });
     const wrap = h('div', { class: `field${f.type === 'checkbox' ? ' field-check' : ''}` },
-      h('label', { for: cid }, f.label, f.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
+      h('label', { for: cid, class: f.required ? 'required' : null }, f.label),
       input, hintId ? h('p', { class: 'hint', id: hintId }, f.hint) : null, errEl);
     fs.append(wrap);
     controls.set(f.name, { f, input, errEl, wrap });
@@ -167,7 +173,7 @@ export function form({ fields, submitLabel = '提交', onSubmit, legend, id }) {
     let placedMain = false;
     if (err.field && fieldError(err.field, err.message)) placedMain = true;
     for (const r of err.rules || []) {
-      const target = r.data && r.data.field;
+      const target = (r.data && r.data.field) || ruleFields[r.code];
       if (!(target && fieldError(target, ruleLine(r)))) rest.push(r);
     }
     if (!placedMain || rest.length) {
@@ -208,7 +214,7 @@ export function form({ fields, submitLabel = '提交', onSubmit, legend, id }) {
 }
 
 export function signInForm({ title, fields, submitLabel = '登录', onSignIn, intro }) {
-  const f = form({ fields, submitLabel, onSubmit: onSignIn, id: 'sign-in' });
+  const f = form({ fields, submitLabel, onSubmit: onSignIn, id: 'sign-in-form' });
   const card = h('section', { class: 'card sign-in', 'aria-labelledby': 'sign-in-title' },
     h('h2', { id: 'sign-in-title' }, title), intro ? h('p', { class: 'muted' }, intro) : null, f.el);
   return { el: card, form: f };
@@ -244,7 +250,9 @@ export async function catalogMenu({ api, audience, views = {}, onOpen, label = '
       }
       ul.append(h('li', {}, entry));
     }
-    nav.append(h('section', { class: 'menu-group' }, h('h3', {}, area), ul));
+    const hasView = items.some((it) => it.is_open && views[it.id]);
+    nav.append(h('details', { class: 'menu-group', open: hasView || null },
+      h('summary', {}, `${area}（${items.length}）`), ul));
   }
   return nav;
 }
