@@ -1,6 +1,9 @@
+#include <assert.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base/date.h"
 #include "store/store_internal.h"
 
 const char *const store_query_sql[STORE_Q_COUNT] = {
@@ -15,15 +18,112 @@ const char *const store_query_name[STORE_Q_COUNT] = {
 #undef Q
 };
 
+static bool is_postgres_url(const char *url) {
+    return strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0;
+}
+
 err_kind store_open(const char *url, store **out, err_detail *err) {
     if (!url || !*url)
         return err_set(err, ERR_INVALID, "db_missing", "db", "未指定数据库（--db）");
-    if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
-        return err_set(err, ERR_CONFIG, "engine_unavailable", "db",
-                       "PostgreSQL 存储引擎尚未提供，请使用 SQLite 数据库文件路径");
+    if (is_postgres_url(url)) return store_pg_open(url, out, err);
     if (strncmp(url, "sqlite:", 7) == 0) url += 7;
     return store_sqlite_open(url, out, err);
 }
+
+void store_close(store *s) {
+    if (s) s->ops->close(s);
+}
+
+const char *store_engine_name(const store *s) { return s->ops->name; }
+
+/* ---- fault injection, the same for every engine ---- */
+
+err_kind store_fault_hit(store *s, err_detail *err) {
+    long nth = atomic_load(&s->fault_nth);
+    long calls = atomic_fetch_add(&s->fault_calls, 1) + 1;
+    if (nth > 0 && calls == nth)
+        return err_set(err, ERR_UNAVAILABLE, "store_fault", NULL, "数据库故障（测试注入，第 %ld 次调用）", calls);
+    return ERR_OK;
+}
+
+long store_fault_set(store *s, long nth) {
+    long calls = atomic_exchange(&s->fault_calls, 0);
+    atomic_store(&s->fault_nth, nth);
+    return calls;
+}
+
+long store_fault_calls(store *s) { return atomic_load(&s->fault_calls); }
+
+/* ---- the connection pool ---- */
+
+void store_pool_init(store_pool *p) {
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+}
+
+void store_pool_destroy(store_pool *p) {
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+}
+
+err_kind store_pool_take(store_pool *p, store_pool_open_fn open, void *engine, int *slot_out, err_detail *err) {
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        for (int i = 0; i < p->count; i++) {
+            if (!p->in_use[i]) {
+                p->in_use[i] = true;
+                pthread_mutex_unlock(&p->mu);
+                *slot_out = i;
+                return ERR_OK;
+            }
+        }
+        if (p->count < LIMIT_STORE_CONNECTIONS_MAX) {
+            int slot = p->count;
+            err_kind k = open(engine, slot, err);
+            if (!k) {
+                p->count++;
+                p->in_use[slot] = true;
+                *slot_out = slot;
+            }
+            pthread_mutex_unlock(&p->mu);
+            return k;
+        }
+        pthread_cond_wait(&p->cv, &p->mu);
+    }
+}
+
+void store_pool_give(store_pool *p, int slot) {
+    pthread_mutex_lock(&p->mu);
+    p->in_use[slot] = false;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* ---- dispatch ---- */
+
+err_kind store_begin(store *s, bool write, store_tx **out, err_detail *err) {
+    return s->ops->begin(s, write, out, err);
+}
+err_kind store_commit(store_tx *tx, err_detail *err) { return tx->st->ops->commit(tx, err); }
+void store_rollback(store_tx *tx) {
+    if (tx) tx->st->ops->rollback(tx);
+}
+err_kind store_prepare(store_tx *tx, store_query q, store_stmt **out, err_detail *err) {
+    assert(q >= 0 && q < STORE_Q_COUNT);
+    return tx->st->ops->prepare(tx, q, out, err);
+}
+void store_bind_int(store_stmt *st, int idx, int64_t v) { st->tx->st->ops->bind_int(st, idx, v); }
+void store_bind_text(store_stmt *st, int idx, const char *v) { st->tx->st->ops->bind_text(st, idx, v); }
+void store_bind_null(store_stmt *st, int idx) { st->tx->st->ops->bind_null(st, idx); }
+err_kind store_step(store_stmt *st, bool *row, err_detail *err) { return st->tx->st->ops->step(st, row, err); }
+int64_t store_col_int(store_stmt *st, int col) { return st->tx->st->ops->col_int(st, col); }
+const char *store_col_text(store_stmt *st, int col) { return st->tx->st->ops->col_text(st, col); }
+bool store_col_is_null(store_stmt *st, int col) { return st->tx->st->ops->col_is_null(st, col); }
+void store_stmt_done(store_stmt *st) {
+    if (st) st->tx->st->ops->stmt_done(st);
+}
+int64_t store_last_insert_id(store_tx *tx) { return tx->st->ops->last_insert_id(tx); }
+int64_t store_changes(store_tx *tx) { return tx->st->ops->changes(tx); }
 
 err_kind store_exec(store_tx *tx, store_query q, err_detail *err, const char *types, ...) {
     store_stmt *st;
@@ -58,4 +158,76 @@ err_kind store_step_all(store_stmt *st, err_detail *err) {
 void store_bind_id(store_stmt *st, int idx, int64_t id) {
     if (id > 0) store_bind_int(st, idx, id);
     else store_bind_null(st, idx);
+}
+
+/* ---- migrations: whole scripts, applied by number in the engine's dialect ---- */
+
+static int migration_number(const char *name) {
+    char *end;
+    long n = strtol(name, &end, 10);
+    return (end != name && *end == '_') ? (int)n : -1;
+}
+
+err_kind store_schema_version(store *s, int *version_out, err_detail *err) {
+    err_kind k = s->ops->ensure_migrations_table(s, err);
+    if (k) return k;
+    store_tx *tx;
+    k = store_begin(s, false, &tx, err);
+    if (k) return k;
+    store_stmt *st;
+    k = store_prepare(tx, STORE_Q_SCHEMA_VERSION, &st, err);
+    if (!k) {
+        bool row = false;
+        k = store_step(st, &row, err);
+        if (!k) *version_out = row ? (int)store_col_int(st, 0) : 0;
+        store_stmt_done(st);
+    }
+    store_rollback(tx);
+    return k;
+}
+
+/* Whether migration n is recorded: each is applied once, by its own number,
+ * so one added later with a lower number than the newest still runs. */
+static err_kind migration_applied(store_tx *tx, int n, bool *out, err_detail *err) {
+    store_stmt *st;
+    err_kind k = store_prepare(tx, STORE_Q_MIGRATION_APPLIED, &st, err);
+    if (k) return k;
+    store_bind_int(st, 1, n);
+    k = store_step(st, out, err);
+    store_stmt_done(st);
+    return k;
+}
+
+err_kind store_migrate(store *s, int *applied_out, err_detail *err) {
+    int have;
+    err_kind k = store_schema_version(s, &have, err);
+    if (k) return k;
+    int applied = 0;
+    for (size_t i = 0; i < store_migrations_count; i++) {
+        int n = migration_number(store_migrations_names[i]);
+        assert(n > 0 && "migration file names start with their number");
+        store_tx *tx;
+        k = store_begin(s, true, &tx, err);
+        if (k) return k;
+        bool done = false;
+        k = migration_applied(tx, n, &done, err);
+        if (k || done) {
+            store_rollback(tx);
+            if (k) return k;
+            continue;
+        }
+        k = s->ops->exec_script(tx, store_migrations_names[i], store_migrations_texts[i], err);
+        if (k) {
+            store_rollback(tx);
+            return k;
+        }
+        k = store_exec(tx, STORE_Q_MIGRATION_RECORD, err, "iti", (int64_t)n,
+                       store_migrations_names[i], clock_now_ms());
+        if (k) { store_rollback(tx); return k; }
+        k = store_commit(tx, err);
+        if (k) return k;
+        applied++;
+    }
+    if (applied_out) *applied_out = applied;
+    return ERR_OK;
 }

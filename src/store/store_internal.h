@@ -1,6 +1,17 @@
-/* Shared between the store's files; not for other layers. */
+/* Shared between the store's files; not for other layers.
+ *
+ * Each engine's store, transaction and statement begin with the common part
+ * below, so store.c dispatches every call of store.h through the engine's
+ * table of operations and keeps what is the same for all engines (fault
+ * injection, the migration walk) in one place. */
 #ifndef SIPF_STORE_INTERNAL_H
 #define SIPF_STORE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "base/limits.h"
 
 #include "store/store.h"
 
@@ -12,6 +23,62 @@ extern const size_t store_migrations_count;
 extern const char *const store_migrations_names[];
 extern const char *const store_migrations_texts[];
 
+typedef struct store_ops {
+    const char *name;
+    void (*close)(store *s);
+    /* Creates schema_migrations when missing (outside any transaction). */
+    err_kind (*ensure_migrations_table)(store *s, err_detail *err);
+    /* Runs a whole migration script inside tx (the engine's dialect applied). */
+    err_kind (*exec_script)(store_tx *tx, const char *name, const char *sql, err_detail *err);
+    err_kind (*begin)(store *s, bool write, store_tx **out, err_detail *err);
+    err_kind (*commit)(store_tx *tx, err_detail *err);
+    void (*rollback)(store_tx *tx);
+    err_kind (*prepare)(store_tx *tx, store_query q, store_stmt **out, err_detail *err);
+    void (*bind_int)(store_stmt *st, int idx, int64_t v);
+    void (*bind_text)(store_stmt *st, int idx, const char *v);
+    void (*bind_null)(store_stmt *st, int idx);
+    err_kind (*step)(store_stmt *st, bool *row, err_detail *err);
+    int64_t (*col_int)(store_stmt *st, int col);
+    const char *(*col_text)(store_stmt *st, int col);
+    bool (*col_is_null)(store_stmt *st, int col);
+    void (*stmt_done)(store_stmt *st);
+    int64_t (*last_insert_id)(store_tx *tx);
+    int64_t (*changes)(store_tx *tx);
+} store_ops;
+
+/* The common head of every engine's objects. */
+struct store {
+    const store_ops *ops;
+    atomic_long fault_nth;    /* 0: off */
+    atomic_long fault_calls;
+};
+struct store_tx {
+    store *st;
+};
+struct store_stmt {
+    store_tx *tx;
+};
+/* The connection pool both engines keep: slots 0..count-1 are open
+ * connections of the engine's own array, one transaction each. */
+typedef struct store_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int count;
+    bool in_use[LIMIT_STORE_CONNECTIONS_MAX];
+} store_pool;
+typedef err_kind (*store_pool_open_fn)(void *engine, int slot, err_detail *err);
+
+void store_pool_init(store_pool *p);
+void store_pool_destroy(store_pool *p);
+/* A free slot, or a new one opened by open (under the pool's lock), or waits
+ * for one when all LIMIT_STORE_CONNECTIONS_MAX are taken. */
+err_kind store_pool_take(store_pool *p, store_pool_open_fn open, void *engine, int *slot_out, err_detail *err);
+void store_pool_give(store_pool *p, int slot);
+
+/* Counts a store call and fails it when it is the nth (store_fault_set). */
+err_kind store_fault_hit(store *s, err_detail *err);
+
 err_kind store_sqlite_open(const char *path, store **out, err_detail *err);
+err_kind store_pg_open(const char *url, store **out, err_detail *err);
 
 #endif

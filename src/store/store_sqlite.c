@@ -17,31 +17,32 @@ enum { BUSY_TIMEOUT_MS = 10000 };
 typedef struct conn {
     sqlite3 *db;
     sqlite3_stmt *cache[STORE_Q_COUNT];
-    bool in_use;
+    int slot;
 } conn;
 
-struct store {
+typedef struct sq_store {
+    struct store base;
     char *path;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
+    store_pool pool;
     conn conns[LIMIT_STORE_CONNECTIONS_MAX];
-    int conn_count;
-    atomic_long fault_nth;    /* 0: off */
-    atomic_long fault_calls;
-};
+} sq_store;
 
-struct store_stmt {
-    store_tx *tx;
+typedef struct sq_stmt {
+    struct store_stmt base;
     sqlite3_stmt *s;
     store_query q;
-};
+} sq_stmt;
 
-struct store_tx {
-    store *st;
+typedef struct sq_tx {
+    struct store_tx base;
     conn *c;
-    struct store_stmt stmts[8];
+    sq_stmt stmts[8];
     int open_stmts;
-};
+} sq_tx;
+
+#define SQ(s) ((sq_store *)(s))
+#define TX(t) ((sq_tx *)(t))
+#define ST(t) ((sq_stmt *)(t))
 
 /* A failed write is the file system's refusal when its errno says so: out
  * of space or quota, past the process's file-size limit, or read-only.
@@ -77,23 +78,7 @@ static err_kind map_rc(sqlite3 *db, int rc, err_detail *err) {
     }
 }
 
-static err_kind fault_check(store *s, err_detail *err) {
-    long nth = atomic_load(&s->fault_nth);
-    long calls = atomic_fetch_add(&s->fault_calls, 1) + 1;
-    if (nth > 0 && calls == nth)
-        return err_set(err, ERR_UNAVAILABLE, "store_fault", NULL, "数据库故障（测试注入，第 %ld 次调用）", calls);
-    return ERR_OK;
-}
-
-long store_fault_set(store *s, long nth) {
-    long calls = atomic_exchange(&s->fault_calls, 0);
-    atomic_store(&s->fault_nth, nth);
-    return calls;
-}
-
-long store_fault_calls(store *s) { return atomic_load(&s->fault_calls); }
-
-static err_kind conn_open(store *s, conn *c, err_detail *err) {
+static err_kind conn_open(sq_store *s, conn *c, err_detail *err) {
     int rc = sqlite3_open_v2(s->path, &c->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
                              NULL);
@@ -129,71 +114,46 @@ static void conn_close(conn *c) {
     c->db = NULL;
 }
 
-err_kind store_sqlite_open(const char *path, store **out, err_detail *err) {
-    store *s = calloc(1, sizeof *s);
-    if (!s) abort();
-    s->path = strdup(path);
-    if (!s->path) abort();
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, NULL);
-    err_kind k = conn_open(s, &s->conns[0], err);
-    if (k) {
-        store_close(s);
-        return k;
-    }
-    s->conn_count = 1;
-    *out = s;
-    return ERR_OK;
-}
-
-void store_close(store *s) {
-    if (!s) return;
-    for (int i = 0; i < s->conn_count; i++) conn_close(&s->conns[i]);
-    pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->cv);
+static void sq_close(store *base) {
+    sq_store *s = SQ(base);
+    for (int i = 0; i < s->pool.count; i++) conn_close(&s->conns[i]);
+    store_pool_destroy(&s->pool);
     free(s->path);
     free(s);
 }
 
-const char *store_engine_name(const store *s) { (void)s; return "sqlite"; }
-
-static err_kind conn_take(store *s, conn **out, err_detail *err) {
-    pthread_mutex_lock(&s->mu);
-    for (;;) {
-        for (int i = 0; i < s->conn_count; i++) {
-            if (!s->conns[i].in_use) {
-                s->conns[i].in_use = true;
-                pthread_mutex_unlock(&s->mu);
-                *out = &s->conns[i];
-                return ERR_OK;
-            }
-        }
-        if (s->conn_count < LIMIT_STORE_CONNECTIONS_MAX) {
-            conn *c = &s->conns[s->conn_count];
-            err_kind k = conn_open(s, c, err);
-            if (k) {
-                pthread_mutex_unlock(&s->mu);
-                return k;
-            }
-            s->conn_count++;
-            c->in_use = true;
-            pthread_mutex_unlock(&s->mu);
-            *out = c;
-            return ERR_OK;
-        }
-        pthread_cond_wait(&s->cv, &s->mu);
-    }
+static err_kind conn_open_slot(void *engine, int slot, err_detail *err) {
+    sq_store *s = engine;
+    s->conns[slot].slot = slot;
+    return conn_open(s, &s->conns[slot], err);
 }
 
-static void conn_give(store *s, conn *c) {
-    pthread_mutex_lock(&s->mu);
-    c->in_use = false;
-    pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->mu);
+static err_kind conn_take(sq_store *s, conn **out, err_detail *err) {
+    int slot;
+    err_kind k = store_pool_take(&s->pool, conn_open_slot, s, &slot, err);
+    if (!k) *out = &s->conns[slot];
+    return k;
 }
 
-err_kind store_begin(store *s, bool write, store_tx **out, err_detail *err) {
-    err_kind k = fault_check(s, err);
+static void conn_give(sq_store *s, conn *c) { store_pool_give(&s->pool, c->slot); }
+
+static err_kind sq_ensure_migrations_table(store *base, err_detail *err) {
+    sq_store *s = SQ(base);
+    conn *c;
+    err_kind k = conn_take(s, &c, err);
+    if (k) return k;
+    int rc = sqlite3_exec(c->db,
+                          "CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY,"
+                          " name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)",
+                          NULL, NULL, NULL);
+    if (rc != SQLITE_OK) k = map_rc(c->db, rc, err);
+    conn_give(s, c);
+    return k;
+}
+
+static err_kind sq_begin(store *base, bool write, store_tx **out, err_detail *err) {
+    sq_store *s = SQ(base);
+    err_kind k = store_fault_hit(base, err);
     if (k) return k;
     conn *c;
     k = conn_take(s, &c, err);
@@ -204,22 +164,23 @@ err_kind store_begin(store *s, bool write, store_tx **out, err_detail *err) {
         conn_give(s, c);
         return k;
     }
-    store_tx *tx = calloc(1, sizeof *tx);
+    sq_tx *tx = calloc(1, sizeof *tx);
     if (!tx) abort();
-    tx->st = s;
+    tx->base.st = base;
     tx->c = c;
-    *out = tx;
+    *out = &tx->base;
     return ERR_OK;
 }
 
-static void tx_end(store_tx *tx) {
+static void tx_end(sq_tx *tx) {
     assert(tx->open_stmts == 0 && "statement not handed back with store_stmt_done");
-    conn_give(tx->st, tx->c);
+    conn_give(SQ(tx->base.st), tx->c);
     free(tx);
 }
 
-err_kind store_commit(store_tx *tx, err_detail *err) {
-    err_kind k = fault_check(tx->st, err);
+static err_kind sq_commit(store_tx *base, err_detail *err) {
+    sq_tx *tx = TX(base);
+    err_kind k = store_fault_hit(base->st, err);
     if (!k) {
         int rc = sqlite3_exec(tx->c->db, "COMMIT", NULL, NULL, NULL);
         if (rc != SQLITE_OK) k = map_rc(tx->c->db, rc, err);
@@ -229,15 +190,25 @@ err_kind store_commit(store_tx *tx, err_detail *err) {
     return k;
 }
 
-void store_rollback(store_tx *tx) {
-    if (!tx) return;
+static void sq_rollback(store_tx *base) {
+    sq_tx *tx = TX(base);
     sqlite3_exec(tx->c->db, "ROLLBACK", NULL, NULL, NULL);
     tx_end(tx);
 }
 
-err_kind store_prepare(store_tx *tx, store_query q, store_stmt **out, err_detail *err) {
-    assert(q >= 0 && q < STORE_Q_COUNT);
-    err_kind k = fault_check(tx->st, err);
+static err_kind sq_exec_script(store_tx *base, const char *name, const char *sql, err_detail *err) {
+    char *emsg = NULL;
+    int rc = sqlite3_exec(TX(base)->c->db, sql, NULL, NULL, &emsg);
+    if (rc == SQLITE_OK) return ERR_OK;
+    err_set(err, ERR_INTERNAL, "migration_failed", NULL, "迁移 %s 失败：%s", name,
+            emsg ? emsg : sqlite3_errstr(rc));
+    sqlite3_free(emsg);
+    return ERR_INTERNAL;
+}
+
+static err_kind sq_prepare(store_tx *base, store_query q, store_stmt **out, err_detail *err) {
+    sq_tx *tx = TX(base);
+    err_kind k = store_fault_hit(base->st, err);
     if (k) return k;
     conn *c = tx->c;
     if (!c->cache[q]) {
@@ -255,135 +226,101 @@ err_kind store_prepare(store_tx *tx, store_query q, store_stmt **out, err_detail
     assert(slot >= 0 && "too many statements open in one transaction");
     for (int i = 0; i < (int)(sizeof tx->stmts / sizeof tx->stmts[0]); i++)
         assert(tx->stmts[i].s != c->cache[q] && "statement already open");
-    store_stmt *st = &tx->stmts[slot];
-    st->tx = tx;
+    sq_stmt *st = &tx->stmts[slot];
+    st->base.tx = base;
     st->s = c->cache[q];
     st->q = q;
     tx->open_stmts++;
-    *out = st;
+    *out = &st->base;
     return ERR_OK;
 }
 
-void store_bind_int(store_stmt *st, int idx, int64_t v) {
-    int rc = sqlite3_bind_int64(st->s, idx, v);
+static void sq_bind_int(store_stmt *st, int idx, int64_t v) {
+    int rc = sqlite3_bind_int64(ST(st)->s, idx, v);
     assert(rc == SQLITE_OK && "bad parameter index");
     (void)rc;
 }
 
-void store_bind_text(store_stmt *st, int idx, const char *v) {
-    int rc = v ? sqlite3_bind_text(st->s, idx, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st->s, idx);
+static void sq_bind_text(store_stmt *st, int idx, const char *v) {
+    int rc = v ? sqlite3_bind_text(ST(st)->s, idx, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(ST(st)->s, idx);
     assert(rc == SQLITE_OK && "bad parameter index");
     (void)rc;
 }
 
-void store_bind_null(store_stmt *st, int idx) {
-    int rc = sqlite3_bind_null(st->s, idx);
+static void sq_bind_null(store_stmt *st, int idx) {
+    int rc = sqlite3_bind_null(ST(st)->s, idx);
     assert(rc == SQLITE_OK && "bad parameter index");
     (void)rc;
 }
 
-err_kind store_step(store_stmt *st, bool *row, err_detail *err) {
-    err_kind k = fault_check(st->tx->st, err);
+static err_kind sq_step(store_stmt *st, bool *row, err_detail *err) {
+    err_kind k = store_fault_hit(st->tx->st, err);
     if (k) return k;
-    int rc = sqlite3_step(st->s);
+    int rc = sqlite3_step(ST(st)->s);
     if (rc == SQLITE_ROW) { *row = true; return ERR_OK; }
     if (rc == SQLITE_DONE) { *row = false; return ERR_OK; }
-    return map_rc(st->tx->c->db, rc, err);
+    return map_rc(TX(st->tx)->c->db, rc, err);
 }
 
-int64_t store_col_int(store_stmt *st, int col) { return sqlite3_column_int64(st->s, col); }
+static int64_t sq_col_int(store_stmt *st, int col) { return sqlite3_column_int64(ST(st)->s, col); }
 
-const char *store_col_text(store_stmt *st, int col) {
-    const unsigned char *t = sqlite3_column_text(st->s, col);
+static const char *sq_col_text(store_stmt *st, int col) {
+    const unsigned char *t = sqlite3_column_text(ST(st)->s, col);
     return t ? (const char *)t : "";
 }
 
-bool store_col_is_null(store_stmt *st, int col) {
-    return sqlite3_column_type(st->s, col) == SQLITE_NULL;
+static bool sq_col_is_null(store_stmt *st, int col) {
+    return sqlite3_column_type(ST(st)->s, col) == SQLITE_NULL;
 }
 
-void store_stmt_done(store_stmt *st) {
-    if (!st || !st->s) return;
+static void sq_stmt_done(store_stmt *base) {
+    sq_stmt *st = ST(base);
+    if (!st->s) return;
     sqlite3_reset(st->s);
     sqlite3_clear_bindings(st->s);
     st->s = NULL;
-    st->tx->open_stmts--;
+    TX(base->tx)->open_stmts--;
 }
 
-int64_t store_last_insert_id(store_tx *tx) { return sqlite3_last_insert_rowid(tx->c->db); }
-int64_t store_changes(store_tx *tx) { return sqlite3_changes64(tx->c->db); }
+static int64_t sq_last_insert_id(store_tx *tx) { return sqlite3_last_insert_rowid(TX(tx)->c->db); }
+static int64_t sq_changes(store_tx *tx) { return sqlite3_changes64(TX(tx)->c->db); }
 
-/* Migrations run outside the statement table: they are whole scripts. */
-static int migration_number(const char *name) {
-    char *end;
-    long n = strtol(name, &end, 10);
-    return (end != name && *end == '_') ? (int)n : -1;
-}
+static const store_ops sqlite_ops = {
+    .name = "sqlite",
+    .close = sq_close,
+    .ensure_migrations_table = sq_ensure_migrations_table,
+    .exec_script = sq_exec_script,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .prepare = sq_prepare,
+    .bind_int = sq_bind_int,
+    .bind_text = sq_bind_text,
+    .bind_null = sq_bind_null,
+    .step = sq_step,
+    .col_int = sq_col_int,
+    .col_text = sq_col_text,
+    .col_is_null = sq_col_is_null,
+    .stmt_done = sq_stmt_done,
+    .last_insert_id = sq_last_insert_id,
+    .changes = sq_changes,
+};
 
-err_kind store_schema_version(store *s, int *version_out, err_detail *err) {
+err_kind store_sqlite_open(const char *path, store **out, err_detail *err) {
+    sq_store *s = calloc(1, sizeof *s);
+    if (!s) abort();
+    s->base.ops = &sqlite_ops;
+    s->path = strdup(path);
+    if (!s->path) abort();
+    store_pool_init(&s->pool);
+    /* The first connection now, so a bad path is refused at open. */
     conn *c;
     err_kind k = conn_take(s, &c, err);
-    if (k) return k;
-    int rc = sqlite3_exec(c->db,
-                          "CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY,"
-                          " name TEXT NOT NULL, applied_at_ms INTEGER NOT NULL)",
-                          NULL, NULL, NULL);
-    sqlite3_stmt *q = NULL;
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(c->db, "SELECT COALESCE(MAX(version),0) FROM schema_migrations", -1, &q, NULL);
-    if (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) *version_out = sqlite3_column_int(q, 0);
-    else k = map_rc(c->db, rc == SQLITE_OK ? SQLITE_ERROR : rc, err);
-    sqlite3_finalize(q);
-    conn_give(s, c);
-    return k;
-}
-
-/* Whether migration n is recorded: each is applied once, by its own number,
- * so one added later with a lower number than the newest still runs. */
-static err_kind migration_applied(store_tx *tx, int n, bool *out, err_detail *err) {
-    store_stmt *st;
-    err_kind k = store_prepare(tx, STORE_Q_MIGRATION_APPLIED, &st, err);
-    if (k) return k;
-    store_bind_int(st, 1, n);
-    k = store_step(st, out, err);
-    store_stmt_done(st);
-    return k;
-}
-
-err_kind store_migrate(store *s, int *applied_out, err_detail *err) {
-    int have;
-    err_kind k = store_schema_version(s, &have, err);
-    if (k) return k;
-    int applied = 0;
-    for (size_t i = 0; i < store_migrations_count; i++) {
-        int n = migration_number(store_migrations_names[i]);
-        assert(n > 0 && "migration file names start with their number");
-        store_tx *tx;
-        k = store_begin(s, true, &tx, err);
-        if (k) return k;
-        bool done = false;
-        k = migration_applied(tx, n, &done, err);
-        if (k || done) {
-            store_rollback(tx);
-            if (k) return k;
-            continue;
-        }
-        char *emsg = NULL;
-        int rc = sqlite3_exec(tx->c->db, store_migrations_texts[i], NULL, NULL, &emsg);
-        if (rc != SQLITE_OK) {
-            err_set(err, ERR_INTERNAL, "migration_failed", NULL, "迁移 %s 失败：%s",
-                    store_migrations_names[i], emsg ? emsg : sqlite3_errstr(rc));
-            sqlite3_free(emsg);
-            store_rollback(tx);
-            return ERR_INTERNAL;
-        }
-        k = store_exec(tx, STORE_Q_MIGRATION_RECORD, err, "iti", (int64_t)n,
-                       store_migrations_names[i], clock_now_ms());
-        if (k) { store_rollback(tx); return k; }
-        k = store_commit(tx, err);
-        if (k) return k;
-        applied++;
+    if (k) {
+        sq_close(&s->base);
+        return k;
     }
-    if (applied_out) *applied_out = applied;
+    conn_give(s, c);
+    *out = &s->base;
     return ERR_OK;
 }

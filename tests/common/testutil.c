@@ -53,8 +53,81 @@ char *tu_read_file(const char *path, size_t *len_out) {
     return buf;
 }
 
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
 #include "base/crypto.h"
 #include "svc/catalog.h"
+
+static const char *pg_admin_url(void) {
+    const char *u = getenv("SIPF_TEST_DB_URL");
+    return (u && *u) ? u : NULL;
+}
+
+const char *tu_engine(void) { return pg_admin_url() ? "postgres" : "sqlite"; }
+
+/* The admin URL with its database name replaced by name. */
+static char *pg_url_with_db(const char *name) {
+    const char *url = pg_admin_url();
+    const char *host = strstr(url, "://");
+    const char *slash = host ? strchr(host + 3, '/') : NULL;
+    size_t head = slash ? (size_t)(slash - url) : strlen(url);
+    const char *query = strchr(url, '?');
+    size_t n = head + strlen(name) + (query ? strlen(query) : 0) + 2;
+    char *out = malloc(n);
+    assert_non_null(out);
+    snprintf(out, n, "%.*s/%s%s", (int)head, url, name, query ? query : "");
+    return out;
+}
+
+static void pg_admin_exec(const char *url, const char *sql) {
+    PGconn *c = PQconnectdb(url);
+    if (PQstatus(c) != CONNECTION_OK) fail_msg("postgres %s: %s", url, PQerrorMessage(c));
+    PGresult *r = PQexec(c, sql);
+    ExecStatusType t = PQresultStatus(r);
+    if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK && t != PGRES_EMPTY_QUERY)
+        fail_msg("postgres: %s: %s", sql, PQresultErrorMessage(r));
+    PQclear(r);
+    PQfinish(c);
+}
+
+char *tu_db_create(const char *dir) {
+    if (!pg_admin_url()) {
+        size_t n = strlen(dir) + 16;
+        char *p = malloc(n);
+        assert_non_null(p);
+        snprintf(p, n, "%s/test.db", dir);
+        return p;
+    }
+    static int serial;
+    char name[64], sql[128];
+    snprintf(name, sizeof name, "sipf_t_%ld_%d", (long)getpid(), ++serial);
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
+    pg_admin_exec(pg_admin_url(), sql);
+    return pg_url_with_db(name);
+}
+
+void tu_db_drop(const char *db) {
+    if (!db || strncmp(db, "postgres", 8) != 0 || !pg_admin_url()) return;
+    const char *name = strrchr(db, '/');
+    assert_non_null(name);
+    char sql[160];
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %.*s WITH (FORCE)", (int)strcspn(name + 1, "?"), name + 1);
+    pg_admin_exec(pg_admin_url(), sql);
+}
+
+void tu_sql(tu_env *e, const char *sql) {
+    if (strncmp(e->db, "postgres", 8) == 0) {
+        pg_admin_exec(e->db, sql);
+        return;
+    }
+    sqlite3 *h = NULL;
+    assert_int_equal(sqlite3_open(e->db, &h), SQLITE_OK);
+    sqlite3_busy_timeout(h, 5000);
+    char *msg = NULL;
+    if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK) fail_msg("sql: %s", msg);
+    sqlite3_close(h);
+}
 
 tu_env *tu_env_open(svc_role role, const char *date) {
     setenv("SIPF_FAST_HASH", "1", 1);
@@ -64,9 +137,8 @@ tu_env *tu_env_open(svc_role role, const char *date) {
     assert_int_equal(crypto_init(&err), ERR_OK);
     e->dir = tu_mkdtemp();
     assert_non_null(e->dir);
-    char path[512];
-    snprintf(path, sizeof path, "%s/test.db", e->dir);
-    if (store_open(path, &e->st, &err)) fail_msg("store_open: %s", err.message);
+    e->db = tu_db_create(e->dir);
+    if (store_open(e->db, &e->st, &err)) fail_msg("store_open: %s", err.message);
     int applied = 0;
     if (store_migrate(e->st, &applied, &err)) fail_msg("migrate: %s", err.message);
     if (policy_load_dir(tu_source_path("policy"), &e->pol, &err)) fail_msg("policy: %s", err.message);
@@ -104,6 +176,8 @@ void tu_env_close(tu_env *e) {
     if (!e) return;
     if (e->ctx.tx) store_rollback(e->ctx.tx);
     store_close(e->st);
+    tu_db_drop(e->db);
+    free(e->db);
     policy_destroy(e->pol);
     workday_destroy(e->cal);
     arena_destroy(e->ar);

@@ -27,6 +27,7 @@ char *tu_read_file(const char *path, size_t *len_out);
 #include "svc/ctx.h"
 typedef struct tu_env {
     char *dir;
+    char *db;               /* what store_open was given: a path, or a postgres:// URL */
     store *st;
     policy *pol;
     workday_cal *cal;
@@ -49,6 +50,18 @@ month_ym tu_month(const char *s);
 /* A resident ID of the park's area (320571), born birth8 ("YYYYMMDD"), order
  * order3 ("001"), with its check character; a static buffer rotated over 16 slots. */
 const char *tu_resident_id(const char *birth8, const char *order3);
+
+/* The engine the tests run on: PostgreSQL when SIPF_TEST_DB_URL names a
+ * server (postgres://.../postgres), else SQLite. "postgres" or "sqlite". */
+const char *tu_engine(void);
+/* A fresh database: on PostgreSQL a new database sipf_t_<pid>_<n> of the
+ * server in SIPF_TEST_DB_URL (its URL returned), else dir/test.db. malloc'd. */
+char *tu_db_create(const char *dir);
+/* Drops a database tu_db_create made on PostgreSQL; nothing for SQLite. */
+void tu_db_drop(const char *db);
+/* Runs SQL text (one or more statements) on the env's database outside its
+ * transaction; fails the test on error. */
+void tu_sql(tu_env *e, const char *sql);
 
 /* API tests: the real server on a free port with a fresh database
  * (migrations, catalog, and the demo data when with_demo). */

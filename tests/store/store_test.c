@@ -4,19 +4,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store/store.h"
 #include "testutil.h"
 
 static char *dir;
+static char *db;            /* the database's path or URL */
 static store *st;
 
 static int setup(void **state) {
     dir = tu_mkdtemp();
-    char path[512];
-    snprintf(path, sizeof path, "%s/s.db", dir);
+    db = tu_db_create(dir);
     err_detail e = {0};
-    if (store_open(path, &st, &e)) return -1;
+    if (store_open(db, &st, &e)) return -1;
     int applied = 0;
     if (store_migrate(st, &applied, &e)) return -1;
     return applied > 0 ? 0 : -1;
@@ -24,6 +25,8 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     store_close(st);
+    tu_db_drop(db);
+    free(db);
     tu_rmtree(dir);
     free(dir);
     return 0;
@@ -51,7 +54,7 @@ static void migrations_are_idempotent(void **state) {
     assert_true(v >= 1);
     assert_int_equal(store_migrate(st, &applied, &e), ERR_OK);
     assert_int_equal(applied, 0);
-    assert_string_equal(store_engine_name(st), "sqlite");
+    assert_string_equal(store_engine_name(st), tu_engine());
 }
 
 static void commit_keeps_rollback_drops(void **state) {
@@ -150,11 +153,112 @@ static void pool_serves_concurrent_readers(void **state) {
 static void urls(void **state) {
     err_detail e = {0};
     store *s2 = NULL;
-    assert_int_equal(store_open("postgres://localhost/x", &s2, &e), ERR_CONFIG);
-    assert_string_equal(e.code, "engine_unavailable");
+    /* no server listens on port 1: the PostgreSQL engine answers, the connection fails */
+    assert_int_equal(store_open("postgres://127.0.0.1:1/x?connect_timeout=2", &s2, &e), ERR_UNAVAILABLE);
+    assert_string_equal(e.code, "store_open");
+    assert_null(s2);
     assert_int_equal(store_open("", &s2, &e), ERR_INVALID);
     assert_int_equal(store_open("/nonexistent-dir/x/y.db", &s2, &e), ERR_UNAVAILABLE);
     assert_null(s2);
+}
+
+/* Every named statement prepares on the engine (its dialect, its types):
+ * each failure is listed before the test fails. */
+static void every_statement_prepares(void **state) {
+    err_detail e = {0};
+    store_tx *tx;
+    assert_int_equal(store_begin(st, false, &tx, &e), ERR_OK);
+    int failed = 0;
+    for (int q = 0; q < STORE_Q_COUNT; q++) {
+        store_stmt *s;
+        if (store_prepare(tx, (store_query)q, &s, &e) == ERR_OK) {
+            store_stmt_done(s);
+            continue;
+        }
+        print_error("%s\n", e.message);
+        failed++;
+        store_rollback(tx);     /* PostgreSQL ends a transaction at its first error */
+        assert_int_equal(store_begin(st, false, &tx, &e), ERR_OK);
+    }
+    store_rollback(tx);
+    assert_int_equal(failed, 0);
+}
+
+/* A statement that fails leaves its transaction going, as SQLite does: the
+ * operation may refuse one row and go on with the next. */
+static void failed_statement_keeps_transaction(void **state) {
+    err_detail e = {0};
+    int64_t before = count_persons();
+    store_tx *tx;
+    assert_int_equal(store_begin(st, true, &tx, &e), ERR_OK);
+    assert_int_equal(store_exec(tx, STORE_Q_PERSON_INSERT, &e, "tttnni", "resident", "G1", "己", (int64_t)1), ERR_OK);
+    int64_t g1 = store_last_insert_id(tx);
+    assert_int_equal(store_exec(tx, STORE_Q_PERSON_INSERT, &e, "tttnni", "resident", "G1", "己", (int64_t)1),
+                     ERR_CONFLICT);
+    assert_int_equal(store_exec(tx, STORE_Q_PERSON_INSERT, &e, "tttnni", "resident", "G2", "庚", (int64_t)1), ERR_OK);
+    int64_t g2 = store_last_insert_id(tx);
+    assert_true(g1 > 0);
+    assert_true(g2 > g1);
+    assert_int_equal(store_changes(tx), 1);
+    assert_int_equal(store_commit(tx, &e), ERR_OK);
+    assert_int_equal(count_persons(), before + 2);
+    /* the ids are the rows' own */
+    assert_int_equal(store_begin(st, false, &tx, &e), ERR_OK);
+    store_stmt *s;
+    assert_int_equal(store_prepare(tx, STORE_Q_PERSON_BY_ID_NUMBER, &s, &e), ERR_OK);
+    store_bind_text(s, 1, "G2");
+    bool row = false;
+    assert_int_equal(store_step(s, &row, &e), ERR_OK);
+    assert_true(row);
+    assert_int_equal(store_col_int(s, 0), g2);
+    store_stmt_done(s);
+    store_rollback(tx);
+}
+
+/* Two stores on one database (two servers): a writer waits until the other
+ * has committed, and then reads what it wrote (SQLite's BEGIN IMMEDIATE). */
+typedef struct second_writer {
+    store *s2;
+    _Atomic int first_committed;
+    int saw_committed;
+    int64_t count;
+} second_writer;
+
+static void *write_second(void *arg) {
+    second_writer *w = arg;
+    err_detail e = {0};
+    store_tx *tx;
+    if (store_begin(w->s2, true, &tx, &e)) return (void *)1;
+    w->saw_committed = w->first_committed;
+    store_stmt *s;
+    if (store_prepare(tx, STORE_Q_PERSON_COUNT_FOR_TEST, &s, &e)) return (void *)1;
+    bool row = false;
+    if (store_step(s, &row, &e) || !row) return (void *)1;
+    w->count = store_col_int(s, 0);
+    store_stmt_done(s);
+    store_rollback(tx);
+    return NULL;
+}
+
+static void writers_take_turns(void **state) {
+    err_detail e = {0};
+    second_writer w = {0};
+    assert_int_equal(store_open(db, &w.s2, &e), ERR_OK);
+    int64_t before = count_persons();
+    store_tx *tx;
+    assert_int_equal(store_begin(st, true, &tx, &e), ERR_OK);
+    assert_int_equal(store_exec(tx, STORE_Q_PERSON_INSERT, &e, "tttnni", "resident", "H1", "辛", (int64_t)1), ERR_OK);
+    pthread_t t;
+    pthread_create(&t, NULL, write_second, &w);
+    usleep(300 * 1000);
+    w.first_committed = 1;
+    assert_int_equal(store_commit(tx, &e), ERR_OK);
+    void *r;
+    pthread_join(t, &r);
+    assert_null(r);
+    assert_int_equal(w.saw_committed, 1);
+    assert_int_equal(w.count, before + 1);
+    store_close(w.s2);
 }
 
 int main(void) {
@@ -166,6 +270,9 @@ int main(void) {
         cmocka_unit_test(fault_at_every_call_leaves_nothing),
         cmocka_unit_test(pool_serves_concurrent_readers),
         cmocka_unit_test(urls),
+        cmocka_unit_test(every_statement_prepares),
+        cmocka_unit_test(failed_statement_keeps_transaction),
+        cmocka_unit_test(writers_take_turns),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
