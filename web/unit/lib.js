@@ -1,0 +1,121 @@
+// lib.js — helpers the employer client and the counter share beside web/common: money typed
+// in yuan, the insurances' Chinese names, file uploads whose refusal lists rows, and small
+// building blocks (cards, facts lists, state badges).
+import { h, errorBox, notice } from '/common/ui.js';
+import { ApiError } from '/common/api.js';
+
+export const INSURANCES = [
+  { key: 'pension', zh: '养老保险' },
+  { key: 'medical', zh: '医疗保险' },
+  { key: 'unemployment', zh: '失业保险' },
+  { key: 'injury', zh: '工伤保险' },
+  { key: 'maternity', zh: '生育保险' },
+  { key: 'housing_fund', zh: '住房公积金' },
+  { key: 'housing_subsidy', zh: '住房补贴' },
+];
+export const insuranceZh = (k) => (INSURANCES.find((i) => i.key === k) || { zh: k }).zh;
+const SHORT_ZH = { pension: '养老', medical: '医疗', unemployment: '失业', injury: '工伤', maternity: '生育', housing_fund: '公积金', housing_subsidy: '住房补贴' };
+
+export const BILL_STATUS_ZH = { draft: '待确认', confirmed: '已确认', sent: '已托收', paid: '已到账', failed: '扣款失败' };
+export const BILL_KIND_ZH = { regular: '月缴费', backpay: '补缴', difference: '基数差额', subsidy: '医疗补助' };
+export const APP_STATE_ZH = { submitted: '已提交', accepted: '已受理', approved: '已批准', refused: '已退回', completed: '已办结' };
+
+// "1,234.5" or "1234.56" yuan -> integer fen, by string arithmetic (no floating point);
+// null when it is not money with at most two decimals.
+export function parseYuan(text) {
+  const s = String(text ?? '').replace(/[,，\s]/g, '');
+  const m = /^(\d{1,10})(?:\.(\d{1,2}))?$/.exec(s);
+  if (!m) return null;
+  return Number(m[1]) * 100 + Number((m[2] || '').padEnd(2, '0'));
+}
+
+// An ApiError for a money field that does not parse, shown next to the field by form().
+export function yuanError(field, label) {
+  return new ApiError({ status: 400, code: 'invalid_amount', message: `${label}请填写金额（元），最多两位小数，例如 8000.00`, field });
+}
+
+export function card(title, ...children) {
+  return h('section', { class: 'card' }, title ? h('h2', {}, title) : null, ...children);
+}
+
+// [[label, value], ...] -> <dl class="facts">.
+export function facts(pairs) {
+  return h('dl', { class: 'facts' }, pairs.filter(Boolean).map(([k, v]) => [h('dt', {}, k),
+    h('dd', {}, v === null || v === undefined || v === '' ? '—' : v)]));
+}
+
+export function badge(text, tone) {
+  return h('span', { class: `badge${tone ? ` state-${tone}` : ''}` }, text);
+}
+
+// A view's frame: the main element emptied, a heading, and a body to fill.
+export function frame(main, title, intro) {
+  main.replaceChildren(h('h2', { class: 'view-title' }, title));
+  if (intro) main.append(h('p', { class: 'muted' }, intro));
+  main.focus({ preventScroll: true });
+  return main;
+}
+
+// Shows an error of any kind (ApiError or other) at the end of el.
+export function showError(el, e) {
+  el.append(errorBox(e && e.name === 'ApiError' ? e : { message: `页面出错：${e && e.message ? e.message : e}`, rules: [] }));
+}
+
+export function ok(text) { return notice(text, 'ok'); }
+
+// The content type of an uploaded roster or bases file.
+export function fileType(file) {
+  const n = (file && file.name ? file.name : '').toLowerCase();
+  if (n.endsWith('.xlsx')) return 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+  return 'text/csv';
+}
+
+// Posts a file as it is and answers { status, data } without throwing, since the refusal of a
+// whole file carries error.rows (every problem of every row), which an ApiError does not keep.
+export async function postFile(api, path, file, channel) {
+  const headers = { Accept: 'application/json', 'Content-Type': fileType(file) };
+  const t = api.token();
+  if (t) headers.Authorization = `Bearer ${t}`;
+  if (channel) headers['X-Channel'] = channel;
+  let res;
+  try {
+    res = await fetch(path, { method: 'POST', headers, body: file });
+  } catch {
+    return { status: 0, data: { error: { code: 'network', message: '无法连接服务器，请稍后再试', rules: [] } } };
+  }
+  const data = await res.json().catch(() => null);
+  return { status: res.status, data };
+}
+
+// The short Chinese list of the insurances of spans in the usual order, e.g. "养老、医疗、公积金".
+export function spanList(spans) {
+  const have = new Set((spans || []).map((s) => s.insurance));
+  return INSURANCES.filter((i) => have.has(i.key)).map((i) => SHORT_ZH[i.key]).join('、');
+}
+
+// Checkbox group of insurances (fieldset with a legend), returns { el, values() }.
+let groupSeq = 0;
+export function insuranceChecks(legend, checked = [], only = null) {
+  const id = `ins${++groupSeq}`;
+  const boxes = INSURANCES.filter((i) => !only || only.includes(i.key)).map((i) => {
+    const cid = `${id}-${i.key}`;
+    const input = h('input', { type: 'checkbox', id: cid, value: i.key, checked: checked.includes(i.key) });
+    return { input, el: h('span', { class: 'check' }, input, h('label', { for: cid }, i.zh)) };
+  });
+  const el = h('fieldset', { class: 'checks' }, h('legend', {}, legend), boxes.map((b) => b.el));
+  return { el, values: () => boxes.filter((b) => b.input.checked).map((b) => b.input.value) };
+}
+
+// The current month "YYYY-MM" of a business date "YYYY-MM-DD".
+export const monthOf = (d) => String(d || '').slice(0, 7);
+export function addMonths(ym, n) {
+  const [y, m] = ym.split('-').map(Number);
+  const t = y * 12 + (m - 1) + n;
+  return `${Math.floor(t / 12)}-${String((t % 12) + 1).padStart(2, '0')}`;
+}
+
+// The fixed entries above a desk's catalog menu: [[view, label], ...].
+export function sideFixed(entries, onOpen, label = '常用功能') {
+  return h('nav', { class: 'side-fixed', 'aria-label': label },
+    h('ul', {}, entries.map(([view, text]) => h('li', {}, h('button', { type: 'button', 'data-view': view, onclick: () => onOpen(view) }, text)))));
+}
