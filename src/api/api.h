@@ -28,11 +28,15 @@ typedef struct api_config {
     date_days as_of;           /* fixed business date, or 0 for the clock's */
     int threads;               /* worker threads, 1..LIMIT_SERVER_THREADS_MAX */
     bool quiet;                /* no access log (tests) */
+    int signin_per_minute;     /* sign-in attempts an address gains a minute; 0: no limit */
+    int signin_burst;          /* and may spend at once (0: LIMIT_SIGNIN_BURST) */
 } api_config;
 
 typedef struct api_server api_server;
 
-/* The store, policy and calendar are borrowed and must outlive the server. */
+/* The store, policy and calendar are borrowed and must outlive the server.
+ * A NULL cfg->listen makes a server that only answers in process
+ * (api/inproc.h). */
 err_kind api_server_start(const api_config *cfg, store *st, const policy *pol,
                           const workday_cal *cal, api_server **out, err_detail *err);
 int api_server_port(const api_server *s);
@@ -61,6 +65,7 @@ typedef struct api_resp {
     const char *text;          /* or a text body in the arena */
     size_t text_len;
     const char *content_type;  /* for text bodies */
+    int retry_after_s;         /* a Retry-After header when > 0 (429) */
 } api_resp;
 
 typedef err_kind (*api_handler)(api_req *req, api_resp *resp, err_detail *err);

@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/inproc.h"
+#include "api/ratelimit.h"
 #include "base/crypto.h"
 #include "base/jsonx.h"
 #include "base/log.h"
@@ -19,6 +21,7 @@ struct api_server {
     const policy *pol;
     const workday_cal *cal;
     api_metrics *metrics;
+    ratelimit *signin_limit;   /* NULL: sign-in not limited per address */
     char *web_dir;
     date_days as_of;
     bool quiet;
@@ -93,6 +96,11 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, req_state *rs, api_re
                                 resp->content_type ? resp->content_type : "text/plain; charset=utf-8");
     }
     MHD_add_response_header(r, "X-Request-Id", rs->request_id);
+    if (resp->retry_after_s > 0) {
+        char retry[16];
+        snprintf(retry, sizeof retry, "%d", resp->retry_after_s);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+    }
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "Cache-Control", "no-store");
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
@@ -159,6 +167,22 @@ static const char *channel_of(api_req *req) {
     }
 }
 
+/* Sign-in attempts from one address are limited before any password is
+ * hashed, whichever account they name (the per-account lock is auth's). */
+static bool signin_refused(api_server *s, const api_route *rt, const char *client_addr,
+                           api_resp *resp) {
+    int retry_s = 0;
+    if (rt->handler != h_session_create || !client_addr ||
+        ratelimit_take(s->signin_limit, client_addr, clock_now_ms(), &retry_s))
+        return false;
+    err_detail err = {0};
+    err_set(&err, ERR_INVALID, "rate_limited", NULL, "登录尝试过于频繁，请 %d 秒后再试", retry_s);
+    error_resp(resp, &err);
+    resp->status = 429;
+    resp->retry_after_s = retry_s;
+    return true;
+}
+
 static void run_route(api_server *s, api_req *req, const api_route *rt, api_resp *resp) {
     err_detail err = {0};
     err_kind k = authenticate(s, req, rt, &err);
@@ -196,22 +220,44 @@ static void log_access(api_server *s, req_state *rs, const char *method, const c
     log_json(LOG_INFO, "http", f);
 }
 
-static void fill_ctx(api_server *s, api_req *req, req_state *rs, struct MHD_Connection *c) {
-    req->ar = rs->ar;
-    req->conn = c;
+void api_server_handle(api_server *s, api_req *req, int route, const char *client_addr,
+                       api_resp *resp) {
+    if (!signin_refused(s, &api_routes[route], client_addr, resp))
+        run_route(s, req, &api_routes[route], resp);
+}
+
+void api_server_prepare(api_server *s, api_req *req, arena *ar, const char *request_id) {
+    req->ar = ar;
     req->server = s;
+    req->ctx.ar = ar;
+    req->ctx.pol = s->pol;
+    req->ctx.cal = s->cal;
+    req->ctx.business_date = s->as_of ? s->as_of : clock_today();
+    req->ctx.now_ms = clock_now_ms();
+    req->ctx.request_id = request_id;
+    req->ctx.channel = "portal";
+}
+
+static void fill_ctx(api_server *s, api_req *req, req_state *rs, struct MHD_Connection *c) {
+    api_server_prepare(s, req, rs->ar, rs->request_id);
+    req->conn = c;
     req->body = rs->body;
     req->body_len = rs->body_len;
     req->param_count = rs->param_count;
     memcpy(req->params, rs->params, sizeof req->params);
     req->token = bearer_of(c);
-    req->ctx.ar = rs->ar;
-    req->ctx.pol = s->pol;
-    req->ctx.cal = s->cal;
-    req->ctx.business_date = s->as_of ? s->as_of : clock_today();
-    req->ctx.now_ms = clock_now_ms();
-    req->ctx.request_id = rs->request_id;
-    req->ctx.channel = "portal";
+}
+
+/* The peer's address in text, for the per-address limits ("" when unknown). */
+static const char *client_addr_of(struct MHD_Connection *c, char out[INET6_ADDRSTRLEN]) {
+    out[0] = 0;
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, INET6_ADDRSTRLEN);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, INET6_ADDRSTRLEN);
+    return out;
 }
 
 static enum MHD_Result finish(api_server *s, struct MHD_Connection *c, req_state *rs,
@@ -234,7 +280,8 @@ static enum MHD_Result finish(api_server *s, struct MHD_Connection *c, req_state
         error_resp(&resp, &err);
         resp.status = 405;
     } else {
-        run_route(s, &req, &api_routes[rs->route], &resp);
+        char addr[INET6_ADDRSTRLEN];
+        api_server_handle(s, &req, rs->route, client_addr_of(c, addr), &resp);
     }
     enum MHD_Result ret = send_resp(c, rs, &resp);
     int64_t micros = now_us() - rs->start_us;
@@ -335,7 +382,7 @@ static err_kind parse_listen(const char *listen, struct sockaddr_in *sa, err_det
 err_kind api_server_start(const api_config *cfg, store *st, const policy *pol,
                           const workday_cal *cal, api_server **out, err_detail *err) {
     struct sockaddr_in sa;
-    err_kind k = parse_listen(cfg->listen, &sa, err);
+    err_kind k = cfg->listen ? parse_listen(cfg->listen, &sa, err) : ERR_OK;
     if (k) return k;
     int threads = cfg->threads > 0 ? cfg->threads : 4;
     if (threads > LIMIT_SERVER_THREADS_MAX) threads = LIMIT_SERVER_THREADS_MAX;
@@ -348,6 +395,12 @@ err_kind api_server_start(const api_config *cfg, store *st, const policy *pol,
     s->quiet = cfg->quiet;
     s->web_dir = cfg->web_dir ? strdup(cfg->web_dir) : NULL;
     s->metrics = api_metrics_create(api_route_count);
+    s->signin_limit = ratelimit_create(cfg->signin_per_minute,
+                                       cfg->signin_burst > 0 ? cfg->signin_burst : LIMIT_SIGNIN_BURST);
+    if (!cfg->listen) {   /* in process only: no socket, no threads */
+        *out = s;
+        return ERR_OK;
+    }
     s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
                             0, NULL, NULL, on_request, s,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
@@ -371,6 +424,7 @@ void api_server_stop(api_server *s) {
     if (!s) return;
     if (s->d) MHD_stop_daemon(s->d);
     api_metrics_destroy(s->metrics);
+    ratelimit_destroy(s->signin_limit);
     free(s->web_dir);
     free(s);
 }
