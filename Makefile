@@ -7,7 +7,7 @@ PORT    ?= 8080
 LISTEN  ?= 127.0.0.1:$(PORT)
 MESON_OPTS = --buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true
 
-.PHONY: all setup build run test bench clean check-banned
+.PHONY: all setup build run test bench fuzz clean check-banned
 
 all: build
 
@@ -38,6 +38,15 @@ bench: setup
 	@[ -f build-release/build.ninja ] || meson setup build-release --buildtype=release
 	ninja -C build-release bench/platform_bench bench/contrib_bench
 	@bash bench/run.sh build-release
+
+# libFuzzer (clang) in its own build dir; each target runs FUZZ_SECONDS (docs/fuzzing.md).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= route roster bank_reply idno date
+fuzz: setup
+	@[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzz=true \
+	  --buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=false
+	ninja -C build-fuzz $(foreach t,$(FUZZ_TARGETS),fuzz/$(t)_fuzz)
+	@bash fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf $(BUILD) build-release
