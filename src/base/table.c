@@ -378,7 +378,10 @@ static err_kind xlsx_sheet_path(xlsx *x, char *path, size_t cap, err_detail *err
     char *buf;
     size_t len;
     k = xlsx_part(x, "xl/_rels/workbook.xml.rels", false, &buf, &len, err);
-    if (k || !buf || !rid[0]) return k;
+    if (k || !buf || !rid[0]) {   /* no sheet named: the conventional part, without the rels */
+        free(buf);
+        return k;
+    }
     xmlTextReaderPtr r = xml_open(buf, len);
     int ret = r ? 1 : -1;
     while (r && (ret = xmlTextReaderRead(r)) == 1) {
