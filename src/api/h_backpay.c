@@ -88,3 +88,25 @@ err_kind h_med_subsidy_save(api_req *req, api_resp *resp, err_detail *err) {
     if (!k) resp->status = 201;
     return k;
 }
+
+/* ---- the medical subsidy business opened for a unit ---- */
+
+err_kind h_med_permit_get(api_req *req, api_resp *resp, err_detail *err) {
+    int64_t id = 0;
+    err_kind k = api_parse_id(req->params[0], "id", &id, err);
+    return k ? k : backpay_med_permit_get(&req->ctx, id, &resp->body, err);
+}
+
+err_kind h_med_permit_put(api_req *req, api_resp *resp, err_detail *err) {
+    static const char *const allowed[] = {"granted", NULL};
+    int64_t id = 0;
+    json_t *b = NULL;
+    err_kind k = api_parse_id(req->params[0], "id", &id, err);
+    if (!k) k = api_body_object(req, allowed, &b, err);
+    if (k) return k;
+    const json_t *g = json_object_get(b, "granted");
+    k = json_is_boolean(g) ? backpay_med_permit_set(&req->ctx, id, json_is_true(g), &resp->body, err)
+                           : err_set(err, ERR_INVALID, "invalid_field", "granted", "granted 应为 true（开通）或 false（关闭）");
+    json_decref(b);
+    return k;
+}

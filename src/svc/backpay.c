@@ -1223,6 +1223,66 @@ static json_t *credits_json(svc_ctx *ctx, int64_t unit_id, month_ym month, bool 
                      "total_fen", (json_int_t)total, "bill", bill, "lines", arr);
 }
 
+/* ---- the medical subsidy business opened for a unit ---- */
+
+static err_kind permit_read(svc_ctx *ctx, int64_t unit_id, json_t **out, err_detail *err) {
+    store_stmt *st;
+    err_kind k = store_prepare(ctx->tx, STORE_Q_BP_MED_PERMIT_GET, &st, err);
+    if (k) return k;
+    store_bind_int(st, 1, unit_id);
+    bool row = false;
+    k = store_step(st, &row, err);
+    if (!k)
+        *out = row ? json_pack("{s:I, s:b, s:s, s:s}", "unit_id", (json_int_t)unit_id, "granted", 1, "granted_on",
+                               store_col_text(st, 0), "granted_by", store_col_text(st, 1))
+                   : json_pack("{s:I, s:b, s:n, s:n}", "unit_id", (json_int_t)unit_id, "granted", 0, "granted_on",
+                               "granted_by");
+    store_stmt_done(st);
+    return k;
+}
+
+static err_kind rule_med_permitted(svc_ctx *ctx, int64_t unit_id, err_detail *err) {
+    json_t *p = NULL;
+    err_kind k = permit_read(ctx, unit_id, &p, err);
+    if (!k && !json_is_true(json_object_get(p, "granted")))
+        rule(err, "med_subsidy_not_permitted", json_pack("{s:I}", "unit_id", (json_int_t)unit_id),
+             "本单位尚未开通医疗补助增记业务，请先至基金征缴科申请开通此业务操作权限");
+    json_decref(p);
+    return k;
+}
+
+err_kind backpay_med_permit_get(svc_ctx *ctx, int64_t unit_id, json_t **out, err_detail *err) {
+    int64_t unit = unit_id;
+    reg_unit u;
+    err_kind k = ctx->actor.role == ROLE_UNIT ? subject_unit(ctx, unit_id, &unit, err)
+                 : svc_role_is_staff(ctx->actor.role)
+                     ? reg_unit_get(ctx, unit_id, &u, err)
+                     : err_set(err, ERR_FORBIDDEN, "forbidden", NULL, "当前角色（%s）不能查询医疗补助增记权限",
+                               svc_role_name_zh(ctx->actor.role));
+    return k ? k : permit_read(ctx, unit, out, err);
+}
+
+err_kind backpay_med_permit_set(svc_ctx *ctx, int64_t unit_id, bool granted, json_t **out, err_detail *err) {
+    svc_role r = ctx->actor.role;
+    if (r != ROLE_FINANCE && r != ROLE_ADMIN && r != ROLE_SYSTEM)
+        return err_set(err, ERR_FORBIDDEN, "forbidden", NULL, "医疗补助增记权限由基金征缴科开通，%s无权办理",
+                       svc_role_name_zh(r));
+    reg_unit u;
+    err_kind k = reg_unit_get(ctx, unit_id, &u, err);
+    if (!k && granted)
+        k = store_exec(ctx->tx, STORE_Q_BP_MED_PERMIT_GRANT, err, "itti", unit_id,
+                       date_str(ctx, ctx->business_date), *ctx->actor.name ? ctx->actor.name : "system",
+                       ctx->now_ms);
+    else if (!k)
+        k = store_exec(ctx->tx, STORE_Q_BP_MED_PERMIT_REVOKE, err, "i", unit_id);
+    char target[48];
+    snprintf(target, sizeof target, "unit:%" PRId64, unit_id);
+    if (!k)
+        k = audit_append(ctx, granted ? "contrib.med_subsidy.permit" : "contrib.med_subsidy.close", target, "ok",
+                         NULL, err);
+    return k ? k : permit_read(ctx, unit_id, out, err);
+}
+
 err_kind backpay_med_subsidy_save(svc_ctx *ctx, int64_t unit_id, month_ym month,
                                   const json_t *lines, json_t **out, err_detail *err) {
     int64_t unit = 0, bill_id = 0;
@@ -1234,6 +1294,7 @@ err_kind backpay_med_subsidy_save(svc_ctx *ctx, int64_t unit_id, month_ym month,
         k = err_set(err, ERR_INVALID, "invalid_field", "lines",
                     "请导入医疗补助名单（lines 数组）或选择系统生成（generate: true）");
     if (!k) k = reg_unit_rule_active(ctx, unit, err);
+    if (!k) k = rule_med_permitted(ctx, unit, err);
     if (!k) k = err_rules_finish(err);
     if (!k) k = already_saved(ctx, unit, month, err);
     if (k) return k;

@@ -46,6 +46,14 @@ err_kind backpay_base_raise(svc_ctx *ctx, int64_t unit_id, int64_t person_id, mo
 err_kind backpay_med_subsidy_save(svc_ctx *ctx, int64_t unit_id, month_ym month,
                                   const json_t *lines, json_t **out, err_detail *err);
 
+/* The unit must first have the business opened by the fund collection
+ * section (基金征缴科, the finance role): without it a save is refused with
+ * rule "med_subsidy_not_permitted". permit_set opens (granted) or closes it;
+ * *out is {unit_id, granted, granted_on, granted_by} as permit_get answers
+ * (the unit's own operator or staff). */
+err_kind backpay_med_permit_set(svc_ctx *ctx, int64_t unit_id, bool granted, json_t **out, err_detail *err);
+err_kind backpay_med_permit_get(svc_ctx *ctx, int64_t unit_id, json_t **out, err_detail *err);
+
 /* Application effects (svc/application_items.def). */
 err_kind backpay_long_check(svc_ctx *ctx, const json_t *payload, int64_t person_id,
                             int64_t unit_id, err_detail *err);

@@ -19,6 +19,7 @@
 #include "svc/audit.h"
 #include "svc/auth.h"
 #include "svc/catalog.h"
+#include "svc/backpay.h"
 #include "svc/collection.h"
 #include "svc/contribution.h"
 #include "svc/registry_enrol.h"
@@ -380,6 +381,19 @@ static err_kind play_history(svc_ctx *ctx, const int64_t unit_ids[DEMO_UNITS], e
     return ERR_OK;
 }
 
+/* The fund collection section has opened the medical subsidy business for
+ * the first units (the rest show the refusal). */
+static err_kind add_med_permits(svc_ctx *ctx, const int64_t uids[DEMO_UNITS], err_detail *err) {
+    enum { DEMO_MED_PERMITTED_UNITS = 5 };
+    err_kind k = ERR_OK;
+    for (int i = 0; !k && i < DEMO_MED_PERMITTED_UNITS; i++) {
+        json_t *out = NULL;
+        k = backpay_med_permit_set(ctx, uids[i], true, &out, err);
+        json_decref(out);
+    }
+    return k;
+}
+
 /* Every flexible worker and resident signs a withholding card, so their
  * bills go out with the month's collection files. */
 static err_kind add_self_payer_cards(svc_ctx *ctx, err_detail *err) {
@@ -578,6 +592,7 @@ err_kind demo_seed(svc_ctx *ctx, err_detail *err) {
     if (!k) k = add_person_accounts(ctx, err);
     if (!k) k = flex_demo_seed(ctx, uids[DEMO_CONSTRUCTION_UNIT], err);
     if (!k) k = add_self_payer_cards(ctx, err);
+    if (!k) k = add_med_permits(ctx, uids, err);
     if (!k) k = add_applications(ctx, uids, err);
     if (!k) k = audit_append(ctx, "demo.seed", "system", "ok", "", err);
     return k;

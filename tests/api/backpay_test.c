@@ -209,10 +209,45 @@ static void a_raise_is_upward_only(void **state) {
     tu_resp_free(&r);
 }
 
+static tu_resp put_permission(const char *tok, bool granted) {
+    char path[96], body[32];
+    snprintf(path, sizeof path, "/api/v1/units/%lld/med-subsidy/permission", (long long)unit_id);
+    snprintf(body, sizeof body, "{\"granted\":%s}", granted ? "true" : "false");
+    return tu_http(srv, "PUT", path, tok, body, NULL);
+}
+
 static void med_subsidy_is_saved_once(void **state) {
     char path[96];
     snprintf(path, sizeof path, "/api/v1/units/%lld/med-subsidy", (long long)unit_id);
-    tu_resp r = post(path, unit_tok, json_pack("{s:s, s:b, s:[]}", "month", "2026-03", "generate", 1, "lines"));
+    /* closed by the fund collection section (the demo opened it for this unit) */
+    char *finance = tu_sign_in(srv, "staff", "finance01", "Staff@2026");
+    tu_resp r = put_permission(finance, false);
+    expect(&r, 200, NULL);
+    assert_false(json_is_true(json_object_get(r.json, "granted")));
+    tu_resp_free(&r);
+    r = post(path, unit_tok, json_pack("{s:s, s:b}", "month", "2026-03", "generate", 1));
+    expect(&r, 422, "rules_failed");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(json_object_get(r.json,
+                        "error"), "rules"), 0), "code")), "med_subsidy_not_permitted");
+    tu_resp_free(&r);
+    r = put_permission(unit_tok, true);
+    expect(&r, 403, NULL);
+    tu_resp_free(&r);
+    r = put_permission(finance, true);
+    expect(&r, 200, NULL);
+    assert_true(json_is_true(json_object_get(r.json, "granted")));
+    tu_resp_free(&r);
+    free(finance);
+    snprintf(path, sizeof path, "/api/v1/units/%lld/med-subsidy/permission", (long long)unit_id);
+    r = tu_http(srv, "GET", path, unit_tok, NULL, NULL);
+    expect(&r, 200, NULL);
+    assert_true(json_is_true(json_object_get(r.json, "granted")));
+    tu_resp_free(&r);
+    r = tu_http(srv, "GET", path, other_unit_tok, NULL, NULL);
+    expect(&r, 404, NULL);
+    tu_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/units/%lld/med-subsidy", (long long)unit_id);
+    r = post(path, unit_tok, json_pack("{s:s, s:b, s:[]}", "month", "2026-03", "generate", 1, "lines"));
     expect(&r, 400, "missing_field");
     tu_resp_free(&r);
     r = post(path, unit_tok, json_pack("{s:s, s:b}", "month", "2026-03", "generate", 1));

@@ -60,6 +60,13 @@ static int setup(void **state) {
     (void)state;
     e = tu_env_open(ROLE_CLERK, "2026-03-10");
     unit = tu_add_unit(e, "UNIT-BP", "补缴测试有限公司");
+    /* the medical subsidy business opened, as the fund collection section does */
+    e->ctx.actor.role = ROLE_FINANCE;
+    json_t *out = NULL;
+    err_detail err = {0};
+    if (backpay_med_permit_set(&e->ctx, unit, true, &out, &err)) fail_msg("permit: %s", err.message);
+    json_decref(out);
+    e->ctx.actor.role = ROLE_CLERK;
     return 0;
 }
 
@@ -755,6 +762,29 @@ static void a_months_run_leaves_back_paid_months_out(void **state) {
     json_decref(b2);
 }
 
+/* The business must be opened by the fund collection section (finance);
+ * closed, a save is refused with the rule, listed with the others. */
+static void credits_need_the_business_opened(void **state) {
+    enrol("341", "在职四", "2025-01-01");
+    json_t *out = NULL;
+    err_detail err = {0};
+    assert_int_equal(backpay_med_permit_set(&e->ctx, unit, false, &out, &err), ERR_FORBIDDEN);   /* a clerk */
+    as(ROLE_FINANCE);
+    assert_int_equal(backpay_med_permit_set(&e->ctx, unit, false, &out, &err), ERR_OK);
+    assert_false(json_is_true(json_object_get(out, "granted")));
+    json_decref(out);
+    as(ROLE_CLERK);
+    err = med_refused("2026-03", json_pack("{s:b}", "generate", 1), ERR_RULE);
+    assert_non_null(rule_of(&err, "med_subsidy_not_permitted"));
+    as(ROLE_FINANCE);
+    err_clear(&err);
+    assert_int_equal(backpay_med_permit_set(&e->ctx, unit, true, &out, &err), ERR_OK);
+    assert_string_equal(jstr(out, "granted_on"), "2026-03-10");
+    json_decref(out);
+    as(ROLE_CLERK);
+    json_decref(med_ok("2026-03", json_pack("{s:b}", "generate", 1)));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(six_months_back_is_done_directly, setup, teardown),
@@ -772,6 +802,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(a_raise_of_unassessed_months_makes_no_bill, setup, teardown),
         cmocka_unit_test_setup_teardown(generated_credits_count_active_and_retired_members, setup, teardown),
         cmocka_unit_test_setup_teardown(saved_credits_are_fixed, setup, teardown),
+        cmocka_unit_test_setup_teardown(credits_need_the_business_opened, setup, teardown),
         cmocka_unit_test_setup_teardown(imported_credits_list_every_bad_line, setup, teardown),
         cmocka_unit_test_setup_teardown(credits_reach_the_medical_accounts_when_collected, setup, teardown),
         cmocka_unit_test_setup_teardown(a_failing_store_leaves_each_operation_whole_or_absent, setup, teardown),
