@@ -10,9 +10,10 @@
 //   t.screenshot(label)  saves a full-page PNG under <build>/screenshots/ and lists it in
 //                 the runner's output; returns the path.
 // A file may also export `options = { asOf: 'YYYY-MM-DD' }` to change the business date.
-// Every file gets its own fresh database (migrate + seed-demo) and server.
+// Every file gets its own fresh database (a copy of one migrated and seeded for its business
+// date) and its own server.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,15 +58,32 @@ function run(binary, args) {
   return r.stdout;
 }
 
-// Creates a fresh database in a temp dir (migrate, then seed-demo unless demo is false),
-// starts `sipf serve` on a free port with the business date fixed and waits for /healthz.
-export async function startServer({ binary = process.env.SIPF_BINARY, sourceDir = process.env.SIPF_SOURCE_DIR || process.cwd(),
-  asOf = BUSINESS_DATE, demo = true } = {}) {
+// A database in a new temp dir: migrated, and seeded with the demo park unless demo is false.
+// Returns { dir, db }.
+export function makeDatabase({ binary = process.env.SIPF_BINARY, asOf = BUSINESS_DATE, demo = true } = {}) {
   if (!binary) throw new Error('SIPF_BINARY is not set');
   const dir = mkdtempSync(join(tmpdir(), 'sipf-web-'));
   const db = join(dir, 'sipf.db');
   run(binary, ['migrate', '--db', db]);
   if (demo) run(binary, ['seed-demo', '--db', db, '--as-of', asOf]);
+  return { dir, db };
+}
+
+// Starts `sipf serve` on a free port with the business date fixed, on a fresh database (a copy
+// of template, a database made by makeDatabase with the same asOf and demo, when given; seeding
+// takes seconds, copying none), and waits for /healthz.
+export async function startServer({ binary = process.env.SIPF_BINARY, sourceDir = process.env.SIPF_SOURCE_DIR || process.cwd(),
+  asOf = BUSINESS_DATE, demo = true, template = null } = {}) {
+  if (!binary) throw new Error('SIPF_BINARY is not set');
+  let dir;
+  let db;
+  if (template) {
+    dir = mkdtempSync(join(tmpdir(), 'sipf-web-'));
+    db = join(dir, 'sipf.db');
+    copyFileSync(template, db);
+  } else {
+    ({ dir, db } = makeDatabase({ binary, asOf, demo }));
+  }
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const log = [];

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startServer } from './lib.mjs';
+import { BUSINESS_DATE, makeDatabase, startServer } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const sourceDir = process.env.SIPF_SOURCE_DIR || join(here, '..', '..');
@@ -47,6 +47,13 @@ function withTimeout(promise, ms, what) {
 }
 
 const started = Date.now();
+// One seeded database per business date and demo flag, copied for each file.
+const templates = new Map();
+function template(opts) {
+  const key = `${opts.asOf || BUSINESS_DATE}/${opts.demo !== false}`;
+  if (!templates.has(key)) templates.set(key, makeDatabase({ asOf: opts.asOf, demo: opts.demo }));
+  return templates.get(key).db;
+}
 let failed = 0;
 let passed = 0;
 const shots = [];
@@ -65,7 +72,8 @@ for (const file of files) {
   let context = null;
   const userData = mkdtempSync(join(tmpdir(), 'sipf-chromium-'));
   try {
-    server = await startServer({ sourceDir, ...(mod.options || {}) });
+    const opts = mod.options || {};
+    server = await startServer({ sourceDir, ...opts, template: template(opts) });
     context = await chromium.launchPersistentContext(userData, {
       executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS,
       locale: 'zh-CN', viewport: { width: 1280, height: 900 },
@@ -117,6 +125,7 @@ for (const file of files) {
   console.log(`     ${file}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
+for (const t of templates.values()) rmSync(t.dir, { recursive: true, force: true });
 for (const p of shots) console.log(`screenshot: ${p}`);
 console.log(`${passed} passed, ${failed} failed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 process.exit(failed ? 1 : 0);

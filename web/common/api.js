@@ -18,8 +18,9 @@
 //   with status 0 and code "network".
 //   api.signIn(body) posts /api/v1/sessions, keeps the token and returns the session;
 //   api.signOut() deletes the session on the server (errors ignored) and forgets it.
-//   api.onUnauthorized(fn): fn(err) runs on every 401 of a signed-in request (the token
-//   has expired or was revoked); the desk shows its sign-in form again.
+//   api.onUnauthorized(fn): fn(err) runs on every 401 of a signed-in request that means the
+//   session is gone (token expired, revoked or invalid; not bad_credentials, which is a wrong
+//   old password); the token is forgotten and the desk shows its sign-in form again.
 
 export class ApiError extends Error {
   constructor({ status, code, message, field, rules }) {
@@ -78,7 +79,8 @@ export function createApi({ desk, channel }) {
       field: e.field,
       rules: e.rules,
     });
-    if (res.status === 401 && t && unauthorized) {
+    // A wrong old password is a 401 too, but the session itself is still good.
+    if (res.status === 401 && err.code !== 'bad_credentials' && t && unauthorized) {
       sessionStorage.removeItem(key);
       unauthorized(err);
     }

@@ -176,7 +176,8 @@ export function form({ fields, submitLabel = '提交', onSubmit, legend, id, rul
       const target = (r.data && r.data.field) || ruleFields[r.code];
       if (!(target && fieldError(target, ruleLine(r)))) rest.push(r);
     }
-    if (!placedMain || rest.length) {
+    const placedRules = (err.rules || []).length - rest.length;
+    if (rest.length || (!placedMain && placedRules === 0)) {
       top.append(errorBox({ message: err.message, rules: rest }));
     }
     const first = el.querySelector('[aria-invalid="true"]');

@@ -41,7 +41,10 @@ const PACKAGES = [
   { value: 'pension_medical', label: '养老+医疗' }, { value: 'pension', label: '仅养老' },
   { value: 'medical', label: '仅医疗' }, { value: 'housing_fund', label: '住房公积金' },
 ];
-const TIER_OPTIONS = [1, 2, 3, 4, 5].map((n) => ({ value: String(n), label: `第 ${n} 档` }));
+// The number of tiers and their bases are policy (flexible.tiers_base_fen) and no route
+// publishes them; the tier is a number, and one out of range is refused next to the field with
+// the policy's limit (rule tier_out_of_range, max_tier).
+const TIER_FIELD = { type: 'number', min: 1, step: 1, inputmode: 'numeric', value: '1', required: true };
 
 if (terminal) {
   document.body.classList.add('terminal');
@@ -361,9 +364,10 @@ async function viewFlexible() {
   const when = `每月 ${f.first_deduction_day} 日前办理的当月生效，${f.first_deduction_day} 日及以后办理的次月生效；今天办理自 ${month(f.next_effective_month)} 起生效。`;
   const register = form({
     legend: '灵活就业参保登记', submitLabel: '参保登记', id: 'flex-register',
+    ruleFields: { tier_out_of_range: 'tier', hf_not_in_park: 'lives_in_park', hf_foreigner_no_pr: 'package', already_insured: 'package' },
     fields: [
       { name: 'package', label: '参保套餐', type: 'select', options: PACKAGES },
-      { name: 'tier', label: '缴费档次', type: 'select', options: TIER_OPTIONS, hint: '养老保险 5 档，医疗保险和住房公积金 3 档' },
+      { name: 'tier', label: '缴费档次', ...TIER_FIELD, hint: '档次越高，缴费基数越高；超出本险种档次范围时会提示可选范围' },
       { name: 'female_cadre_age', label: '女性选择按 55 周岁退休', type: 'checkbox' },
       { name: 'lives_in_park', label: '本人居住在园区（参加住房公积金时填写）', type: 'checkbox' },
     ],
@@ -379,9 +383,10 @@ async function viewFlexible() {
   const held = spans.map((s) => ({ value: s.insurance, label: s.insurance_zh || insuranceZh(s.insurance) }));
   const tier = form({
     legend: '缴费档次变更', submitLabel: '变更档次', id: 'flex-tier',
+    ruleFields: { tier_out_of_range: 'tier', tier_unchanged: 'tier' },
     fields: [
       { name: 'insurance', label: '变更险种', type: 'select', options: held },
-      { name: 'tier', label: '新的缴费档次', type: 'select', options: TIER_OPTIONS },
+      { name: 'tier', label: '新的缴费档次', ...TIER_FIELD },
     ],
     onSubmit: async (v) => {
       const r = await api.put('/api/v1/flexible/tier', { insurance: v.insurance, tier: Number(v.tier) });
