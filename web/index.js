@@ -8,6 +8,11 @@ const box = document.querySelector('#items');
 const count = document.querySelector('#count');
 const audience = document.querySelector('#audience');
 
+function limitZh(days) {
+  if (days === 0) return '即时办结';
+  return Number.isInteger(days) ? `${days} 个工作日` : '—';
+}
+
 async function load() {
   const q = audience.value ? `?audience=${encodeURIComponent(audience.value)}` : '';
   try {
@@ -16,9 +21,11 @@ async function load() {
       caption: '服务事项', hiddenCaption: true, rows: data.items,
       rowClass: (it) => (it.is_open ? null : 'closed'),
       columns: [
-        { label: '事项', value: (it) => it.name },
+        { label: '事项', wrap: true, value: (it) => it.name },
         { label: '类别', value: (it) => it.area },
-        { label: '办结时限', value: (it) => it.time_limit },
+        // time_limit is the source document's wording (not always Chinese); the number of
+        // working days is what a reader needs.
+        { label: '办结时限', value: (it) => limitZh(it.time_limit_workdays) },
         { label: '状态', value: (it) => h('span', { class: `badge ${it.is_open ? 'state-green' : ''}` }, it.is_open ? '可办理' : '暂未开通') },
       ],
     }));

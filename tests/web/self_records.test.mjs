@@ -13,6 +13,23 @@ const go = async (t, name) => {
 
 export const flows = [
   {
+    name: '首页进入个人服务',
+    async run(t) {
+      const { page } = t;
+      await page.goto(`${t.base}/`);
+      await expectText(page, '服务事项目录');
+      for (const name of ['个人服务', '自助终端模式', '单位网厅', '柜面与审核']) {
+        assert(await page.getByRole('link', { name }).count() === 1, `the landing page links ${name}`);
+      }
+      await expectText(page, /共 \d+ 项/);
+      await expectText(page, '暂未开通');
+      await t.screenshot('首页');
+      await page.getByRole('link', { name: '个人服务' }).click();
+      await expectText(page, '个人网厅登录');
+      await t.screenshot('登录');
+    },
+  },
+  {
     name: '登录被拒绝时显示原因',
     async run(t) {
       const { page } = t;
