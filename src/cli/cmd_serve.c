@@ -18,7 +18,7 @@ static err_kind prepare_db(cli_env *env, err_detail *err) {
 }
 
 int cmd_serve(cli_opts *o) {
-    static const char *const allowed[] = {"threads", NULL};
+    static const char *const allowed[] = {"threads", "signin-rate", NULL};
     if (!cli_only(o, allowed)) return 2;
     int threads = 4;
     const char *t = cli_opt(o, "threads");
@@ -30,6 +30,17 @@ int cmd_serve(cli_opts *o) {
             return 2;
         }
         threads = (int)v;
+    }
+    int signin_rate = LIMIT_SIGNIN_PER_MINUTE;   /* per client address; 0 turns it off */
+    const char *r = cli_opt(o, "signin-rate");
+    if (r) {
+        char *end;
+        long v = strtol(r, &end, 10);
+        if (*end || !*r || v < 0 || v > 1000000) {
+            fprintf(stderr, "sipf: --signin-rate 应为 0 到 1000000（每个地址每分钟的登录次数，0 为不限）\n");
+            return 2;
+        }
+        signin_rate = (int)v;
     }
     cli_env env;
     err_detail err = {0};
@@ -44,7 +55,7 @@ int cmd_serve(cli_opts *o) {
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);   /* workers inherit the mask; we wait below */
     api_config cfg = {.listen = o->listen, .web_dir = o->web_dir, .as_of = o->as_of,
-                      .threads = threads};
+                      .threads = threads, .signin_per_minute = signin_rate};
     api_server *srv;
     if (api_server_start(&cfg, env.st, env.pol, env.cal, &srv, &err)) {
         cli_env_close(&env);
