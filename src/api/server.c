@@ -355,6 +355,16 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
+/* MHD's own unescaping, except that a %00 becomes a backslash: a NUL would
+ * cut the path short unseen ("/index.html%00.png" read as "/index.html"),
+ * and a backslash is refused by the static file check and fits no route. */
+static size_t unescape_no_nul(void *cls, struct MHD_Connection *c, char *s) {
+    size_t n = MHD_http_unescape(s);
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == 0) s[i] = '\\';
+    return n;
+}
+
 static err_kind parse_listen(const char *listen, struct sockaddr_in *sa, err_detail *err) {
     const char *colon = listen ? strrchr(listen, ':') : NULL;
     if (!colon)
@@ -406,6 +416,7 @@ err_kind api_server_start(const api_config *cfg, store *st, const policy *pol,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_UNESCAPE_CALLBACK, unescape_no_nul, NULL,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
                             MHD_OPTION_END);
