@@ -6,6 +6,11 @@
 #include "fuzz_env.h"
 #include "svc/collection.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+    fz_env_get(1);
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fz_env *e = fz_env_get(1);
     svc_ctx ctx;

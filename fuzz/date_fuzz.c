@@ -7,6 +7,8 @@
 #include "base/date.h"
 #include "fuzz_env.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv) { return 0; }
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *s = fz_strndup(data, size);
     err_detail err = {0};

@@ -34,6 +34,9 @@ void fz_ctx_end(svc_ctx *ctx);
 /* The input as a NUL-terminated malloc'd copy (targets taking C strings). */
 char *fz_strndup(const uint8_t *data, size_t len);
 
+/* libFuzzer's entry points, which every target defines. Initialize makes
+ * the environment before the first input, outside its time limit. */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #endif

@@ -8,6 +8,8 @@
 #include "base/idno.h"
 #include "fuzz_env.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv) { return 0; }
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *s = fz_strndup(data, size);
     for (int k = 0; k < IDNO_KIND_COUNT; k++) {

@@ -30,6 +30,7 @@ static int replay_file(const char *path) {
 }
 
 int main(int argc, char **argv) {
+    LLVMFuzzerInitialize(&argc, &argv);
     int total = 0;
     for (int i = 1; i < argc; i++) {
         struct dirent **names;

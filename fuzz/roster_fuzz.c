@@ -7,6 +7,11 @@
 #include "fuzz_env.h"
 #include "svc/registry_enrol.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+    fz_env_get(1);
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
     fz_env *e = fz_env_get(1);

@@ -124,9 +124,13 @@ static void refresh_tokens(void) {
     }
 }
 
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+    init();
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 2) return 0;
-    if (!srv) init();
     const api_route *rt = &api_routes[data[0] % api_route_count];
     int allowed[ROLE_COUNT + 1];
     int n = 0;
