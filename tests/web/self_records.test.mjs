@@ -196,6 +196,30 @@ export const flows = [
     },
   },
   {
+    name: '仅用键盘登录和查询',
+    async run(t) {
+      const { page } = t;
+      await page.goto(portal(t));
+      await page.getByLabel('证件号码', { exact: true }).waitFor();
+      // The sign-in form takes the focus; Tab moves on, Enter submits.
+      await page.keyboard.type(P.idNumber);
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(P.password);
+      await page.keyboard.press('Enter');
+      await expectText(page, '张伟（参保人）');
+      // From the menu by Tab and Enter to the account balances.
+      const link = page.locator('.side-nav').getByRole('link', { name: '账户余额' });
+      for (let i = 0; i < 20 && !(await link.evaluate((el) => el === document.activeElement)); i++) {
+        await page.keyboard.press('Tab');
+      }
+      assert(await link.evaluate((el) => el === document.activeElement), 'the menu is reached by Tab');
+      const outline = await link.evaluate((el) => getComputedStyle(el).outlineStyle);
+      assert(outline !== 'none', `the focused link shows an outline, got ${outline}`);
+      await page.keyboard.press('Enter');
+      await expectText(page, '14,760.00 元');
+    },
+  },
+  {
     name: '全部服务事项含暂未开通',
     async run(t) {
       const { page } = t;
