@@ -6,7 +6,7 @@
 import { createApi } from '/common/api.js';
 import { h, table, form, signInForm, catalogMenu, router, userBar, printView, notice } from '/common/ui.js';
 import { yuan, yuanText, date, month } from '/common/fmt.js';
-import { card, facts, badge, frame, showError, ok, sideFixed, APP_STATE_ZH } from '/unit/lib.js';
+import { card, facts, badge, frame, showError, ok, sideFixed, APP_STATE_ZH, ROLE_ZH, CHANNEL_ZH } from '/unit/lib.js';
 import { VIEW_FNS } from '/unit/views.js';
 
 const api = createApi({ desk: 'counter', channel: 'counter' });
@@ -17,6 +17,7 @@ const who = document.getElementById('who');
 let me = null;
 let businessDate = '';
 
+const ROLE_NOTE = '受理和登记材料由柜员办理，批准或退回由审核员办理。';
 const DUE = { overdue: ['已逾期', 'red'], due_soon: ['1 个工作日内到期', 'amber'], ok: ['正常', null] };
 const UNIT_TABS = [['home', '概况'], ['employees', '职工'], ['enrol', '参保登记'], ['terminate', '退工'], ['bases', '缴费基数'],
   ['bills', '账单'], ['backpay', '补缴'], ['subsidy', '补贴'], ['certs', '证明'], ['paper', '纸质权益单']];
@@ -44,16 +45,18 @@ function showSignIn(message) {
 
 async function start() {
   const [cur, health] = await Promise.all([api.get('/api/v1/sessions/current'), api.get('/healthz')]);
-  me = cur.user;
+  const user = cur.user;
   businessDate = health.business_date;
-  userBar(who, { name: me.name, roleZh: me.role_zh, onSignOut: async () => { await api.signOut(); location.hash = ''; showSignIn('已退出登录。'); } });
   const fixed = [['find', '查询人员和单位'], ['queue', '办件队列']];
-  if (me.role === 'admin') fixed.push(['audit', '审计记录']);
+  if (user.role === 'admin') fixed.push(['audit', '审计记录']);
   const menus = await Promise.all([['person', '个人事项'], ['unit', '单位事项']].map(([aud, label]) =>
     catalogMenu({ api, audience: aud, label, views: openViews[aud], onOpen: () => nav.go(`#/find/${aud}`) })));
   side.replaceChildren(sideFixed(fixed, (v) => nav.go(`#/${v}`)), ...menus);
   side.hidden = false;
   body.classList.remove('single');
+  // Views draw only once the desk is whole, so a route opened while it loads draws once.
+  me = user;
+  userBar(who, { name: me.name, roleZh: me.role_zh, onSignOut: async () => { await api.signOut(); location.hash = ''; showSignIn('已退出登录。'); } });
   nav.dispatch();
 }
 
@@ -118,11 +121,11 @@ async function viewPerson(rest) {
       ['证件类型', p.id_kind_zh], ['证件号码', p.id_number], ['性别', p.sex === 'M' ? '男' : p.sex === 'F' ? '女' : '—'],
       ['出生日期', date(p.birth_date)], ['户籍', p.hukou_kind_zh], ['社保号', p.si_number], ['园区编号', p.park_number],
       ['手机号码', p.mobile], ['电子邮箱', p.email], ['联系地址', p.address], ['退休日期', date(p.retired_on)]])));
-    main.append(card('参保关系', table({ caption: '全部参保关系', hiddenCaption: true, columns: [
+    main.append(h('div', { id: 'person-spans' }, card('参保关系', table({ caption: '全部参保关系', hiddenCaption: true, columns: [
       { label: '险种', value: (s) => s.insurance_zh }, { label: '单位', value: (s) => s.unit_name || '个人' },
       { label: '起始月份', value: (s) => month(s.start_month) }, { label: '终止月份', value: (s) => month(s.end_month) },
       { label: '状态', value: (s) => (s.status === 'normal' ? '正常参保' : s.status) }, { label: '原因', value: (s) => s.reason }],
-    rows: rel.spans || [], empty: '没有参保关系' })));
+    rows: rel.spans || [], empty: '没有参保关系' }))));
     main.append(card('个人账户', table({ caption: '账户余额', hiddenCaption: true, columns: [
       { label: '账户', value: (a) => a.name_zh }, { label: '余额（元）', value: (a) => yuan(a.balance_fen), num: true }], rows: acc.accounts || [] })));
 
@@ -253,6 +256,10 @@ async function viewApp(rest) {
   const msg = h('div', { 'aria-live': 'polite', id: 'app-msg' });
   const holder = h('div', {});
   main.append(msg, holder);
+  // The center's division of work: the counter accepts and receives materials, the reviewer
+  // decides; the server refuses anything else, so the desk offers only what the role may do.
+  const canReceive = ['clerk', 'admin'].includes(me.role);
+  const canDecide = ['reviewer', 'admin'].includes(me.role);
   const act = async (fn, text) => {
     msg.replaceChildren();
     try { await fn(); await draw(); msg.append(ok(text)); } catch (e) { showError(msg, e); }
@@ -263,28 +270,28 @@ async function viewApp(rest) {
     const mats = h('fieldset', { class: 'checks', id: 'materials' }, h('legend', {}, '收到的材料（勾选即登记）'),
       (a.materials || []).map((m) => {
         const cid = `mat-${m.index}`;
-        const input = h('input', { type: 'checkbox', id: cid, checked: m.received, disabled: ['completed', 'refused'].includes(a.state),
+        const input = h('input', { type: 'checkbox', id: cid, checked: m.received, disabled: !canReceive || ['completed', 'refused'].includes(a.state),
           onchange: (e) => act(() => api.post(`/api/v1/applications/${id}/materials`, { index: m.index, received: e.target.checked }),
             `已登记：${m.name}${e.target.checked ? ' 已收到' : ' 未收到'}`) });
         return h('div', { class: 'check' }, input, h('label', { for: cid }, m.name));
       }));
     const reason = h('textarea', { id: 'decision-reason', rows: 2 });
     const buttons = h('div', { class: 'actions' });
-    if (a.state === 'submitted') buttons.append(h('button', { type: 'button', class: 'primary', onclick: () => act(() => api.post(`/api/v1/applications/${id}/accept`, {}), '已受理') }, '受理'));
-    if (a.state === 'accepted') {
+    if (a.state === 'submitted' && canReceive) buttons.append(h('button', { type: 'button', class: 'primary', onclick: () => act(() => api.post(`/api/v1/applications/${id}/accept`, {}), '已受理') }, '受理'));
+    if (a.state === 'accepted' && canDecide) {
       buttons.append(h('button', { type: 'button', class: 'primary', onclick: () => act(() => api.post(`/api/v1/applications/${id}/decision`, { approve: true, reason: reason.value.trim() || undefined }), '已批准') }, '批准'),
         h('button', { type: 'button', class: 'danger', onclick: () => act(() => api.post(`/api/v1/applications/${id}/decision`, { approve: false, reason: reason.value.trim() }), '已退回') }, '退回'));
     }
     if (a.state === 'approved') buttons.append(h('button', { type: 'button', class: 'primary', onclick: () => act(() => api.post(`/api/v1/applications/${id}/complete`, {}), '已办结') }, '办结'));
     holder.replaceChildren(card(`${a.item_name}`,
-      facts([['状态', h('span', { id: 'app-state' }, a.state_zh)], ['申请人', who2], ['渠道', a.channel], ['提交日期', date(a.submitted_on)],
+      facts([['状态', h('span', { id: 'app-state' }, a.state_zh)], ['申请人', who2], ['渠道', CHANNEL_ZH[a.channel] || a.channel], ['提交日期', date(a.submitted_on)],
         ['受理日期', date(a.accepted_on)], ['办结期限', date(a.deadline_on)], ['审核日期', date(a.decided_on)], ['审核意见', a.decision_reason || '—'],
         ['申请内容', Object.entries(a.payload || {}).map(([k, v]) => `${k}：${typeof v === 'object' ? JSON.stringify(v) : v}`).join('；') || '—']]),
       mats,
-      a.state === 'accepted' ? h('div', { class: 'field' }, h('label', { for: 'decision-reason' }, '审核意见（退回时必填）'), reason) : null,
-      buttons),
+      a.state === 'accepted' && canDecide ? h('div', { class: 'field' }, h('label', { for: 'decision-reason' }, '审核意见（退回时必填）'), reason) : null,
+      buttons, h('p', { class: 'muted' }, ROLE_NOTE)),
     card('办理过程', table({ caption: '办理过程', hiddenCaption: true, columns: [
-      { label: '时间', value: (e) => String(e.at || '').replace('T', ' ').slice(0, 16) }, { label: '角色', value: (e) => e.actor_role },
+      { label: '时间', value: (e) => String(e.at || '').replace('T', ' ').slice(0, 16) }, { label: '角色', value: (e) => ROLE_ZH[e.actor_role] || e.actor_role },
       { label: '环节', value: (e) => APP_STATE_ZH[e.to] || e.to }, { label: '说明', value: (e) => e.note || '—' }], rows: a.events || [] })));
   }
   try { await draw(); } catch (e) { showError(main, e); }
@@ -305,7 +312,7 @@ async function viewAudit(rest) {
       const d = await api.get(`/api/v1/audit?${q}`);
       out.append(table({ caption: `审计记录 ${d.items.length} 条`, columns: [
         { label: '序号', value: (x) => String(x.seq), num: true }, { label: '时间', value: (x) => String(x.ts).replace('T', ' ').slice(0, 19) },
-        { label: '操作人', value: (x) => `${x.actor_user_id ?? '—'}（${x.actor_role}）` }, { label: '渠道', value: (x) => x.channel },
+        { label: '操作人', value: (x) => `${x.actor_user_id ?? '—'}（${ROLE_ZH[x.actor_role] || x.actor_role}）` }, { label: '渠道', value: (x) => CHANNEL_ZH[x.channel] || x.channel },
         { label: '操作', value: (x) => x.action }, { label: '对象', value: (x) => x.target }, { label: '结果', value: (x) => x.outcome },
         { label: '说明', value: (x) => x.detail || '—' }], rows: d.items, empty: '没有审计记录' }));
     },

@@ -18,6 +18,8 @@ const SHORT_ZH = { pension: '养老', medical: '医疗', unemployment: '失业',
 
 export const BILL_STATUS_ZH = { draft: '待确认', confirmed: '已确认', sent: '已托收', paid: '已到账', failed: '扣款失败' };
 export const BILL_KIND_ZH = { regular: '月缴费', backpay: '补缴', difference: '基数差额', subsidy: '医疗补助' };
+export const ROLE_ZH = { person: '参保人', unit: '单位经办人', clerk: '柜员', reviewer: '审核员', finance: '财务', admin: '管理员', system: '系统' };
+export const CHANNEL_ZH = { portal: '个人网厅', terminal: '自助终端', unit_client: '单位客户端', counter: '柜面', institution: '机构', cli: '中心后台' };
 export const APP_STATE_ZH = { submitted: '已提交', accepted: '已受理', approved: '已批准', refused: '已退回', completed: '已办结' };
 
 // "1,234.5" or "1234.56" yuan -> integer fen, by string arithmetic (no floating point);

@@ -41,12 +41,13 @@ function showSignIn(message) {
 async function start() {
   const [cur, health] = await Promise.all([api.get('/api/v1/sessions/current'), api.get('/healthz')]);
   const unit = await api.get(`/api/v1/units/${cur.user.unit_id}`);
-  ctx = { api, unitId: cur.user.unit_id, counter: false, channel: 'unit_client', main, businessDate: health.business_date, go: (x) => nav.go(x) };
-  userBar(who, { name: `${unit.name} · ${cur.user.name}`, roleZh: cur.user.role_zh, onSignOut: async () => { await api.signOut(); location.hash = ''; showSignIn('已退出登录。'); } });
   const menu = await catalogMenu({ api, audience: 'unit', views: UNIT_VIEWS, label: '单位服务事项', onOpen: (view) => nav.go(`#/${view}`) });
   side.replaceChildren(sideFixed(FIXED, (v) => nav.go(`#/${v}`)), menu);
   side.hidden = false;
   body.classList.remove('single');
+  // Views draw only once the desk is whole, so a route opened while it loads draws once.
+  ctx = { api, unitId: cur.user.unit_id, counter: false, channel: 'unit_client', main, businessDate: health.business_date, go: (x) => nav.go(x) };
+  userBar(who, { name: `${unit.name} · ${cur.user.name}`, roleZh: cur.user.role_zh, onSignOut: async () => { await api.signOut(); location.hash = ''; showSignIn('已退出登录。'); } });
   nav.dispatch();
 }
 
