@@ -2,7 +2,6 @@
  * staff; another person and a unit operator 404), the yearly interest run
  * by finance only and never before its date, settled once however often it
  * is asked, and the ledger check answering what it found. */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,16 +108,7 @@ static int64_t new_person(const char *id_number) {
     return id;
 }
 
-static void raw_sql(const char *sql) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/test.db", srv->env->dir);
-    sqlite3 *h = NULL;
-    assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
-    sqlite3_busy_timeout(h, 5000);
-    char *msg = NULL;
-    if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK) fail_msg("sql: %s", msg);
-    sqlite3_close(h);
-}
+static void raw_sql(const char *sql) { tu_sql(srv->env, sql); }
 
 static money_fen account_balance(const tu_resp *r, const char *kind) {
     size_t i;

@@ -4,7 +4,6 @@
  * change, another media type refused), a unit's arrears (its own only) and
  * the no-arrears certificate refused with the arrears, granted without. */
 #include <curl/curl.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,14 +35,7 @@ static const char FIXTURE_SQL[] =
     "(32, 12, 22, 221, 202603, 'medical', 'regular', 10000, 750, 200, 750, 200, 0);";
 
 static void fixture(void) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/test.db", srv->env->dir);
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    char *msg = NULL;
-    if (sqlite3_exec(db, FIXTURE_SQL, NULL, NULL, &msg) != SQLITE_OK) fail_msg("fixture: %s", msg);
-    sqlite3_close(db);
+    tu_sql(srv->env, FIXTURE_SQL);
 }
 
 static void users(void) {

@@ -21,7 +21,7 @@ static void healthz(void **state) {
     tu_resp r = tu_http(srv, "GET", "/healthz", NULL, NULL, NULL);
     assert_int_equal(r.status, 200);
     assert_string_equal(json_string_value(json_object_get(r.json, "status")), "ok");
-    assert_string_equal(json_string_value(json_object_get(r.json, "store")), "sqlite");
+    assert_string_equal(json_string_value(json_object_get(r.json, "store")), tu_engine());
     assert_string_equal(json_string_value(json_object_get(r.json, "business_date")), "2026-11-23");
     tu_resp_free(&r);
 }

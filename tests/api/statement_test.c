@@ -396,16 +396,16 @@ static void yearly_run(void **state) {
 
     /* the CLI on the same database: 2025 is done (same count), 2026 after 30 June */
     char args[1024], *out = NULL, want[64];
-    snprintf(args, sizeof args, "statements 2025 --db %s/test.db --as-of 2026-06-10", srv->env->dir);
+    snprintf(args, sizeof args, "statements 2025 --db %s --as-of 2026-06-10", srv->env->db);
     assert_int_equal(run_cli(args, &out), 0);
     snprintf(want, sizeof want, "已生成 %lld 人", (long long)count);
     if (!strstr(out, want)) fail_msg("%s", out);
     free(out);
-    snprintf(args, sizeof args, "statements 2026 --db %s/test.db --as-of 2026-06-30", srv->env->dir);
+    snprintf(args, sizeof args, "statements 2026 --db %s --as-of 2026-06-30", srv->env->db);
     assert_int_equal(run_cli(args, &out), 3);
     assert_non_null(strstr(out, "period_not_ended"));
     free(out);
-    snprintf(args, sizeof args, "statements 2026 --db %s/test.db --as-of 2026-07-01", srv->env->dir);
+    snprintf(args, sizeof args, "statements 2026 --db %s --as-of 2026-07-01", srv->env->db);
     assert_int_equal(run_cli(args, &out), 0);
     assert_non_null(strstr(out, "权益记录单 2026 期"));
     free(out);
