@@ -5,19 +5,20 @@
 // materials, refuse only with a reason, approve, complete), and the audit trail for admins.
 // The queue flows run on a second server whose business date, 2026-11-24, lies after the
 // demo's 1-working-day deadlines of 2026-11-23 (the demo is written on 2026-11-20).
-import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { DEMO, apiCall, apiSignIn, assert, assertEqual, expectText, fill, residentId, signIn, startServer } from './lib.mjs';
+import { DEMO, makeDatabase, apiCall, apiSignIn, assert, assertEqual, expectText, fill, residentId, signIn, startServer } from './lib.mjs';
 
 const staffSignIn = (t, user, base = t.base) => signIn(t.page, `${base}/counter/`, { 工号: user, 密码: DEMO.staff.password });
 const yuan = (fen) => `${String(Math.trunc(fen / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${String(fen % 100).padStart(2, '0')}`;
 let later = null;
 
-async function laterServer(t) {
+async function laterServer() {
   if (later) return later;
-  later = await startServer({ sourceDir: process.cwd(), asOf: '2026-11-24', demo: false });
-  const r = spawnSync(later.binary, ['seed-demo', '--db', later.db, '--as-of', '2026-11-20'], { encoding: 'utf8', timeout: 120000 });
-  if (r.status !== 0) throw new Error(`seed-demo failed: ${r.stderr}`);
+  const seeded = makeDatabase({ asOf: '2026-11-20' });
+  later = await startServer({ template: seeded.db, asOf: '2026-11-24' });
+  // A flow that fails before stopLater() must not leave the server running after the runner.
+  process.once('exit', () => { if (later) later.stop(); });
+  rmSync(seeded.dir, { recursive: true, force: true });
   return later;
 }
 
@@ -142,7 +143,7 @@ export const flows = [
     name: '办件队列：逾期标红，1个工作日内到期标黄，按状态筛选',
     async run(t) {
       const { page } = t;
-      const s = await laterServer(t);
+      const s = await laterServer();
       const clerk = await apiSignIn(s.base, { role: 'staff', username: DEMO.staff.clerk, password: DEMO.staff.password });
       const all = await apiCall(s.base, 'GET', '/api/v1/applications?limit=1000', { token: clerk });
       const overdue = all.data.items.find((a) => a.due === 'overdue');
@@ -170,7 +171,7 @@ export const flows = [
     name: '受理、登记材料；审核员退回须写明原因，批准后办结',
     async run(t) {
       const { page } = t;
-      const s = await laterServer(t);
+      const s = await laterServer();
       const clerk = await apiSignIn(s.base, { role: 'staff', username: DEMO.staff.clerk, password: DEMO.staff.password });
       const all = await apiCall(s.base, 'GET', '/api/v1/applications?limit=1000&state=submitted', { token: clerk });
       const unitApp = all.data.items.find((a) => a.unit_id && a.item_id === 'med.retire.approval.gov');

@@ -364,7 +364,7 @@ async function viewBill(ctx, billId) {
         { label: '缴费基数（元）', value: (p) => yuan((p.items || [])[0]?.base_fen), num: true },
         { label: '单位缴费（元）', value: (p) => yuan(p.unit_fen), num: true },
         { label: '个人缴费（元）', value: (p) => yuan(p.personal_fen), num: true }], rows: b.persons || [] }));
-    main.append(msg, printView({ title: '单位月缴费通知单', subtitle: `${b.unit_name} · ${month(b.month)}`, body, serial: `BILL-${b.id}` }), actions);
+    main.append(actions, msg, printView({ title: '单位月缴费通知单', subtitle: `${b.unit_name} · ${month(b.month)}`, body, serial: `BILL-${b.id}` }));
   } catch (e) { showError(main, e); }
 }
 
