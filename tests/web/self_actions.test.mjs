@@ -45,7 +45,17 @@ export const flows = [
       await expectText(page, '每月 18 日前办理的当月生效，18 日及以后办理的次月生效；今天办理自 2026-12 起生效。');
       const form = page.locator('#flex-register');
       await form.getByLabel('参保套餐', { exact: true }).selectOption('pension_medical');
-      await form.getByLabel('缴费档次', { exact: true }).fill('5');
+      // The tiers come with their bases, as policy has them today.
+      const tierLabels = await form.getByLabel('缴费档次', { exact: true }).locator('option').allInnerTexts();
+      assertEqual(tierLabels.length, 5, 'tiers of 养老+医疗');
+      assertEqual(tierLabels[1], '第 2 档（养老保险 6,000.00 元，医疗保险 6,000.00 元）', 'the second tier');
+      assertEqual(tierLabels[4], '第 5 档（养老保险 12,000.00 元，医疗保险无此档）', 'the fifth tier');
+      await form.getByLabel('参保套餐', { exact: true }).selectOption('housing_fund');
+      const hf = await form.getByLabel('缴费档次', { exact: true }).locator('option').allInnerTexts();
+      assertEqual(hf.join('|'), '第 1 档（住房公积金 2,490.00 元）|第 2 档（住房公积金 4,600.00 元）|第 3 档（住房公积金 8,000.00 元）',
+        'the housing fund tiers');
+      await form.getByLabel('参保套餐', { exact: true }).selectOption('pension_medical');
+      await form.getByLabel('缴费档次', { exact: true }).selectOption('5');
       await page.getByRole('button', { name: '参保登记' }).click();
       await form.locator('.field.invalid').waitFor();
       // Medical insurance has 3 tiers only: said next to the tier, with the rule's numbers.
@@ -54,7 +64,7 @@ export const flows = [
       // Every rule sits next to its field: no list above the form repeats it.
       assertEqual(await form.locator('.form-errors .error-box').count(), 0, 'boxes above the form');
       await t.screenshot('档次超出范围');
-      await form.getByLabel('缴费档次', { exact: true }).fill('2');
+      await form.getByLabel('缴费档次', { exact: true }).selectOption('2');
       await page.getByRole('button', { name: '参保登记' }).click();
       await expectText(page, '参保登记成功，自 2026-12 起按第 2 档缴费（养老保险缴费基数 6,000.00 元，医疗保险缴费基数 6,000.00 元）。');
       const rows = page.locator('table.data tbody tr');
@@ -74,12 +84,12 @@ export const flows = [
       await openFlexible(t);
       const form = page.locator('#flex-tier');
       await form.getByLabel('变更险种', { exact: true }).selectOption('pension');
-      await form.getByLabel('新的缴费档次', { exact: true }).fill('2');
+      await form.getByLabel('新的缴费档次', { exact: true }).selectOption('2');
       await page.getByRole('button', { name: '变更档次' }).click();
       await form.locator('.field.invalid').waitFor();
       const same = await errorNextTo(page, 'flex-tier', '新的缴费档次');
       assert(same.includes('tier_unchanged'), `an unchanged tier is refused next to the field: ${same}`);
-      await form.getByLabel('新的缴费档次', { exact: true }).fill('4');
+      await form.getByLabel('新的缴费档次', { exact: true }).selectOption('4');
       await page.getByRole('button', { name: '变更档次' }).click();
       await expectText(page, '养老保险由第 2 档变更为第 4 档（缴费基数 10,000.00 元），自 2026-12 起生效。');
       await t.screenshot('档次变更');

@@ -37,14 +37,29 @@ const ITEM_VIEWS = {
   'svc.cert.person-participation': '#/certificate', 'svc.statement.sip': '#/statement',
   'svc.statement.optout.person': '#/statement', 'reg.person.update': '#/info',
 };
-const PACKAGES = [
-  { value: 'pension_medical', label: '养老+医疗' }, { value: 'pension', label: '仅养老' },
-  { value: 'medical', label: '仅医疗' }, { value: 'housing_fund', label: '住房公积金' },
-];
-// The number of tiers and their bases are policy (flexible.tiers_base_fen) and no route
-// publishes them; the tier is a number, and one out of range is refused next to the field with
-// the policy's limit (rule tier_out_of_range, max_tier).
-const TIER_FIELD = { type: 'number', min: 1, step: 1, inputmode: 'numeric', value: '1', required: true };
+
+// The tier choices of a set of insurances, from GET /api/v1/flexible/options: tiers 1..the
+// largest count, each labelled with every insurance's base (or that it has no such tier, which
+// the server refuses with the policy's limit next to the field).
+function tierOptions(opts, insurances) {
+  const tiers = insurances.map((i) => opts.tiers.find((t) => t.insurance === i)).filter(Boolean);
+  const max = Math.max(0, ...tiers.map((t) => t.count));
+  const out = [];
+  for (let n = 1; n <= max; n++) {
+    const bases = tiers.map((t) => {
+      const it = t.items[n - 1];
+      return it ? `${t.insurance_zh} ${yuanText(it.base_fen)}` : `${t.insurance_zh}无此档`;
+    });
+    out.push({ value: String(n), label: `第 ${n} 档（${bases.join('，')}）` });
+  }
+  return out;
+}
+
+function setOptions(select, options) {
+  const keep = select.value;
+  select.replaceChildren(...options.map((o) => h('option', { value: o.value }, o.label)));
+  if (options.some((o) => o.value === keep)) select.value = keep;
+}
 
 if (terminal) {
   document.body.classList.add('terminal');
@@ -359,15 +374,18 @@ async function viewCertificate() {
 // ---- flexible employment -----------------------------------------------------------
 
 async function viewFlexible() {
-  const f = await api.get('/api/v1/me/flexible');
+  const [f, opts] = await Promise.all([api.get('/api/v1/me/flexible'), api.get('/api/v1/flexible/options')]);
   const spans = f.spans || [];
-  const when = `每月 ${f.first_deduction_day} 日前办理的当月生效，${f.first_deduction_day} 日及以后办理的次月生效；今天办理自 ${month(f.next_effective_month)} 起生效。`;
+  const packageName = (key) => (opts.packages.find((p) => p.key === key) || {}).name_zh || key;
+  const when = `每月 ${opts.first_deduction_day} 日前办理的当月生效，${opts.first_deduction_day} 日及以后办理的次月生效；今天办理自 ${month(opts.effective_month)} 起生效。`;
+  const first = opts.packages[0];
   const register = form({
     legend: '灵活就业参保登记', submitLabel: '参保登记', id: 'flex-register',
     ruleFields: { tier_out_of_range: 'tier', hf_not_in_park: 'lives_in_park', hf_foreigner_no_pr: 'package', already_insured: 'package' },
     fields: [
-      { name: 'package', label: '参保套餐', type: 'select', options: PACKAGES },
-      { name: 'tier', label: '缴费档次', ...TIER_FIELD, hint: '档次越高，缴费基数越高；超出本险种档次范围时会提示可选范围' },
+      { name: 'package', label: '参保套餐', type: 'select', options: opts.packages.map((p) => ({ value: p.key, label: p.name_zh })) },
+      { name: 'tier', label: '缴费档次', type: 'select', options: first ? tierOptions(opts, first.insurances) : [],
+        hint: '括号内为各险种每月缴费基数' },
       { name: 'female_cadre_age', label: '女性选择按 55 周岁退休', type: 'checkbox' },
       { name: 'lives_in_park', label: '本人居住在园区（参加住房公积金时填写）', type: 'checkbox' },
     ],
@@ -380,13 +398,18 @@ async function viewFlexible() {
       await viewFlexible();
     },
   });
+  const pkgSelect = register.field('package');
+  pkgSelect.addEventListener('change', () => {
+    const p = opts.packages.find((x) => x.key === pkgSelect.value);
+    setOptions(register.field('tier'), tierOptions(opts, p ? p.insurances : []));
+  });
   const held = spans.map((s) => ({ value: s.insurance, label: s.insurance_zh || insuranceZh(s.insurance) }));
   const tier = form({
     legend: '缴费档次变更', submitLabel: '变更档次', id: 'flex-tier',
     ruleFields: { tier_out_of_range: 'tier', tier_unchanged: 'tier' },
     fields: [
       { name: 'insurance', label: '变更险种', type: 'select', options: held },
-      { name: 'tier', label: '新的缴费档次', ...TIER_FIELD },
+      { name: 'tier', label: '新的缴费档次', type: 'select', options: held.length ? tierOptions(opts, [held[0].value]) : [] },
     ],
     onSubmit: async (v) => {
       const r = await api.put('/api/v1/flexible/tier', { insurance: v.insurance, tier: Number(v.tier) });
@@ -395,6 +418,8 @@ async function viewFlexible() {
       await viewFlexible();
     },
   });
+  const insSelect = tier.field('insurance');
+  insSelect.addEventListener('change', () => setOptions(tier.field('tier'), tierOptions(opts, [insSelect.value])));
   const normal = spans.filter((s) => s.status === 'normal');
   const suspended = spans.filter((s) => s.status === 'suspended');
   const pick = (list, prefix) => list.map((s) => ({ name: `${prefix}_${s.insurance}`, label: s.insurance_zh || insuranceZh(s.insurance), type: 'checkbox', value: true }));
@@ -421,7 +446,7 @@ async function viewFlexible() {
       caption: '我的灵活就业参保', rows: spans,
       columns: [
         { label: '险种', value: (s) => s.insurance_zh || insuranceZh(s.insurance) },
-        { label: '套餐', value: (s) => (PACKAGES.find((p) => p.value === s.package) || {}).label || s.package },
+        { label: '套餐', value: (s) => packageName(s.package) },
         { label: '档次', value: (s) => `第 ${s.tier} 档` },
         { label: '缴费基数（元）', num: true, value: (s) => yuan(s.base_fen) },
         { label: '状态', value: (s) => spanStatusZh(s.status) },
