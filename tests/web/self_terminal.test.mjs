@@ -50,6 +50,12 @@ export const flows = [
       assert(!(await visibleText(page)).includes(P.idNumber), 'the full ID number is not on the terminal');
       await expectText(page, /无操作 \d+ 秒后将自动退出登录/);
       await t.screenshot('终端我的信息');
+      // Every text field of a terminal page has the keypad.
+      await page.getByLabel('手机号码', { exact: true }).focus();
+      await typeOnKeypad(page, '13800000000');
+      await page.getByRole('button', { name: '保存联系方式' }).click();
+      await expectText(page, '联系方式已保存（1 项）');
+      await expectText(page, '13800000000');
     },
   },
   {

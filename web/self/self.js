@@ -73,6 +73,14 @@ function page(title, ...children) {
   main.replaceChildren(h('section', { class: 'card', 'aria-labelledby': 'page-title' },
     heading, shown ? notice(shown.text, shown.kind) : null, ...children));
   document.title = `${title} · 个人服务 · 园区社保和公积金中心`;
+  if (terminal) {
+    // Every text field of a terminal page is typed on the screen keypad.
+    const inputs = [...main.querySelectorAll('input:not([type]), input[type=text], input[type=password], input[type=tel], input[type=email]')];
+    if (inputs.length) {
+      for (const i of inputs) i.setAttribute('inputmode', 'none');
+      main.querySelector('.card').append(keypad(inputs));
+    }
+  }
   for (const a of side.querySelectorAll('.side-nav a')) {
     if (location.hash.startsWith(a.getAttribute('href'))) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
