@@ -47,7 +47,7 @@ export const flows = [
       await expectText(page, '办件队列');
       await expectText(page, '柜员');
       assertEqual(await page.getByRole('button', { name: '审计记录' }).count(), 0, 'a clerk has no audit menu');
-      assert(await page.locator('.catalog-menu [data-item="svc.consult"]').first().innerText().then((x) => x.includes('暂未开通')), 'items not open are marked 暂未开通');
+      assert(await page.locator('.catalog-menu [data-item="svc.consult"]').first().evaluate((e) => e.textContent).then((x) => x.includes('暂未开通')), 'items not open are marked 暂未开通');
       await t.screenshot('办件队列');
     },
   },

@@ -51,7 +51,10 @@ async function start() {
   if (user.role === 'admin') fixed.push(['audit', '审计记录']);
   const menus = await Promise.all([['person', '个人事项'], ['unit', '单位事项']].map(([aud, label]) =>
     catalogMenu({ api, audience: aud, label, views: openViews[aud], onOpen: () => nav.go(`#/find/${aud}`) })));
-  side.replaceChildren(sideFixed(fixed, (v) => nav.go(`#/${v}`)), ...menus);
+  // The counter works from a search or the queue; the catalog's groups start folded.
+  for (const m of menus) for (const d of m.querySelectorAll('details')) d.open = false;
+  side.replaceChildren(sideFixed(fixed, (v) => nav.go(`#/${v}`)),
+    h('h2', { class: 'side-title' }, '个人服务事项'), menus[0], h('h2', { class: 'side-title' }, '单位服务事项'), menus[1]);
   side.hidden = false;
   body.classList.remove('single');
   // Views draw only once the desk is whole, so a route opened while it loads draws once.

@@ -121,3 +121,18 @@ export function sideFixed(entries, onOpen, label = '常用功能') {
   return h('nav', { class: 'side-fixed', 'aria-label': label },
     h('ul', {}, entries.map(([view, text]) => h('li', {}, h('button', { type: 'button', 'data-view': view, onclick: () => onOpen(view) }, text)))));
 }
+
+// Dates and months are typed as the desks write them (YYYY-MM-DD, YYYY-MM): a browser's own
+// date control shows the machine's format (11/20/2026), not the center's.
+export const DATE = { type: 'text', placeholder: 'YYYY-MM-DD', inputmode: 'numeric', maxlength: 10 };
+export const MONTH = { type: 'text', placeholder: 'YYYY-MM', inputmode: 'numeric', maxlength: 7 };
+
+// The file control of a form in Chinese: the browser's own button speaks the browser's
+// language, so it is hidden behind a 选择文件 button and the chosen file's name.
+export function zhFile(formApi, name) {
+  const input = formApi.field(name);
+  const shown = h('span', { class: 'file-name', 'aria-live': 'polite' }, '未选择文件');
+  input.classList.add('visually-hidden');
+  input.addEventListener('change', () => { shown.textContent = input.files && input.files[0] ? input.files[0].name : '未选择文件'; });
+  input.after(h('span', { class: 'file-pick' }, h('button', { type: 'button', onclick: () => input.click() }, '选择文件'), shown));
+}

@@ -7,7 +7,7 @@ import { h, table, form, printView, notice, errorBox } from '/common/ui.js';
 import { yuan, yuanText, date, month, maskId } from '/common/fmt.js';
 import {
   card, facts, badge, frame, showError, ok, postFile, spanList, insuranceChecks, parseYuan, yuanError,
-  BILL_STATUS_ZH, BILL_KIND_ZH, APP_STATE_ZH, monthOf, addMonths, insuranceZh,
+  BILL_STATUS_ZH, BILL_KIND_ZH, APP_STATE_ZH, monthOf, addMonths, insuranceZh, DATE, MONTH, zhFile,
 } from '/unit/lib.js';
 
 const withUnit = (ctx, body) => (ctx.counter ? { ...body, unit_id: ctx.unitId } : body);
@@ -130,14 +130,14 @@ export async function viewEnrol(ctx) {
         { value: 'hmt_residence', label: '港澳台居民居住证' }, { value: 'foreign_pr', label: '外国人永久居留身份证' }] },
       { name: 'id_number', label: '证件号码', required: true, autocomplete: 'off' },
       { name: 'name', label: '姓名', required: true },
-      { name: 'start_date', label: '用工日期', type: 'date', required: true, value: ctx.businessDate },
+      { name: 'start_date', label: '用工日期', ...DATE, required: true, value: ctx.businessDate },
       { name: 'kind', label: '用工类型', type: 'select', value: 'regular', options: [
         { value: 'regular', label: '普通职工' }, { value: 'foreign', label: '外籍职工' }, { value: 'hmt', label: '港澳台职工' }] },
       { name: 'sex', label: '性别', type: 'select', hint: '证件不含性别时必填', options: [
         { value: '', label: '按证件' }, { value: 'M', label: '男' }, { value: 'F', label: '女' }] },
-      { name: 'birth_date', label: '出生日期', type: 'date', hint: '证件不含出生日期时必填' },
+      { name: 'birth_date', label: '出生日期', ...DATE, hint: '证件不含出生日期时必填' },
       { name: 'nationality', label: '国籍（地区）代码', hint: '外籍和港澳台职工必填，例如 DEU、HKG' },
-      { name: 'contract_end', label: '劳动合同终止日期', type: 'date', hint: '外籍和港澳台职工必填' },
+      { name: 'contract_end', label: '劳动合同终止日期', ...DATE, hint: '外籍和港澳台职工必填' },
       { name: 'mobile', label: '手机号码', inputmode: 'numeric' },
     ],
     onSubmit: async (v) => {
@@ -175,6 +175,7 @@ function rosterCard(ctx) {
       out.append(rosterReport(r, '登记'));
     },
   });
+  zhFile(f, 'file');
   return card('花名册导入', f.el, out);
 }
 
@@ -217,7 +218,7 @@ export async function viewTerminate(ctx, idNumber) {
     submitLabel: '办理退工',
     fields: [
       { name: 'id_number', label: '证件号码', required: true, value: decodeURIComponent(idNumber || '') },
-      { name: 'end_date', label: '离职日期', type: 'date', required: true, value: ctx.businessDate },
+      { name: 'end_date', label: '离职日期', ...DATE, required: true, value: ctx.businessDate },
       { name: 'reason', label: '退工原因', type: 'select', required: true, value: '',
         options: [{ value: '', label: '请选择' }, ...reasons.map((r) => ({ value: r.key, label: `${r.name_zh}${r.voluntary ? '（本人原因）' : ''}` }))],
         hint: '本人原因离职的，不享受失业保险待遇。退工原因提交后修改次数有限，请核对。' },
@@ -245,7 +246,7 @@ export async function viewBases(ctx) {
     fields: [
       { name: 'id_number', label: '证件号码', required: true },
       { name: 'wage', label: '月工资（元）', required: true, inputmode: 'decimal', hint: '例如 8000.00' },
-      { name: 'from_month', label: '起始月份', type: 'month', value: addMonths(monthOf(ctx.businessDate), 1) },
+      { name: 'from_month', label: '起始月份', ...MONTH, value: addMonths(monthOf(ctx.businessDate), 1) },
     ],
     onSubmit: async (v) => {
       out1.replaceChildren();
@@ -270,13 +271,14 @@ export async function viewBases(ctx) {
       out2.append(rosterReport(await postFile(ctx.api, unitPath(ctx, '/bases/file'), v.file, ctx.channel), '申报'));
     },
   });
+  zhFile(file, 'file');
   const out3 = h('div', { id: 'raise-result', 'aria-live': 'polite' });
   const raise = form({
     id: 'raise-form', legend: '基数上调及差额补收', submitLabel: '上调缴费基数',
     fields: [
       { name: 'id_number', label: '证件号码', required: true },
       { name: 'wage', label: '新月工资（元）', required: true, inputmode: 'decimal' },
-      { name: 'from_month', label: '自哪月起', type: 'month', required: true },
+      { name: 'from_month', label: '自哪月起', ...MONTH, required: true },
     ],
     onSubmit: async (v) => {
       out3.replaceChildren();
@@ -297,7 +299,7 @@ export async function viewBases(ctx) {
 export async function viewBills(ctx, billId) {
   if (billId) return viewBill(ctx, billId);
   const main = frame(ctx.main, '月缴费账单', '核对每月账单，确认（校验、保存）后由银行托收扣款。');
-  const m = h('input', { id: 'bill-month', type: 'month' });
+  const m = h('input', { id: 'bill-month', ...MONTH });
   const filters = h('form', { class: 'filters', role: 'search', 'aria-label': '按月份查询账单', onsubmit: (e) => { e.preventDefault(); draw(); } },
     h('div', { class: 'field' }, h('label', { for: 'bill-month' }, '费款所属期'), m),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, '查询'),
@@ -381,8 +383,8 @@ export async function viewBackpay(ctx, preset) {
     id: 'backpay-form', submitLabel: '提交补缴',
     fields: [
       { name: 'id_number', label: '证件号码', required: true },
-      { name: 'from_month', label: '补缴起始月份', type: 'month', required: true },
-      { name: 'to_month', label: '补缴终止月份', type: 'month', required: true },
+      { name: 'from_month', label: '补缴起始月份', ...MONTH, required: true },
+      { name: 'to_month', label: '补缴终止月份', ...MONTH, required: true },
       { name: 'wage', label: '补缴期间月工资（元）', required: true, inputmode: 'decimal' },
       { name: 'reason', label: '情况说明', type: 'textarea', hint: '需要审核的补缴必填：漏缴的人员和原因' },
     ],
@@ -439,7 +441,7 @@ export async function viewSubsidy(ctx) {
   const f = form({
     id: 'med-form', legend: '医疗补助增记个人账户', submitLabel: '保存医疗补助',
     fields: [
-      { name: 'month', label: '所属月份', type: 'month', required: true, value: monthOf(ctx.businessDate) },
+      { name: 'month', label: '所属月份', ...MONTH, required: true, value: monthOf(ctx.businessDate) },
       { name: 'mode', label: '方式', type: 'select', value: 'generate', options: [
         { value: 'generate', label: '系统生成（在职和退休人员按标准）' }, { value: 'lines', label: '导入名单和金额' }] },
       { name: 'lines', label: '名单', type: 'textarea', hint: '导入时每行一人：证件号码,金额（元），例如 320594199009051019,100.00' },
@@ -475,8 +477,8 @@ export async function viewSubsidy(ctx) {
 export async function viewCerts(ctx) {
   const main = frame(ctx.main, '证明打印', '用人单位参保证明、缴费人员汇总参保证明和无欠费证明，可直接打印。');
   const out = h('div', { id: 'cert-view' });
-  const from = h('input', { id: 'cert-from', type: 'month', value: addMonths(monthOf(ctx.businessDate), -11) });
-  const to = h('input', { id: 'cert-to', type: 'month', value: monthOf(ctx.businessDate) });
+  const from = h('input', { id: 'cert-from', ...MONTH, value: addMonths(monthOf(ctx.businessDate), -11) });
+  const to = h('input', { id: 'cert-to', ...MONTH, value: monthOf(ctx.businessDate) });
   const show = async (fn) => {
     out.replaceChildren();
     try { out.append(await fn()); } catch (e) { showError(out, e); }
