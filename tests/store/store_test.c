@@ -215,6 +215,29 @@ static void failed_statement_keeps_transaction(void **state) {
     store_rollback(tx);
 }
 
+/* Outside those statements a failure ends the operation: on PostgreSQL
+ * every later statement of the transaction answers with that failure (the
+ * server has ended the transaction); SQLite goes on. Either way the commit
+ * of a whole operation never keeps half of it. */
+static void other_failure_answers_for_the_rest(void **state) {
+    err_detail e = {0};
+    store_tx *tx;
+    assert_int_equal(store_begin(st, true, &tx, &e), ERR_OK);
+    assert_int_equal(store_exec(tx, STORE_Q_MIGRATION_RECORD, &e, "iti", (int64_t)1, "again", (int64_t)1),
+                     ERR_CONFLICT);
+    assert_string_equal(e.code, "store_conflict");
+    store_stmt *s;
+    err_kind k = store_prepare(tx, STORE_Q_PERSON_COUNT_FOR_TEST, &s, &e);
+    if (strcmp(tu_engine(), "postgres") == 0) {
+        assert_int_equal(k, ERR_CONFLICT);
+        assert_string_equal(e.code, "store_conflict");
+    } else {
+        assert_int_equal(k, ERR_OK);
+        store_stmt_done(s);
+    }
+    store_rollback(tx);
+}
+
 /* Two stores on one database (two servers): a writer waits until the other
  * has committed, and then reads what it wrote (SQLite's BEGIN IMMEDIATE). */
 typedef struct second_writer {
@@ -272,6 +295,7 @@ int main(void) {
         cmocka_unit_test(urls),
         cmocka_unit_test(every_statement_prepares),
         cmocka_unit_test(failed_statement_keeps_transaction),
+        cmocka_unit_test(other_failure_answers_for_the_rest),
         cmocka_unit_test(writers_take_turns),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
