@@ -133,6 +133,25 @@ export const flows = [
     },
   },
   {
+    name: '修改退工原因一次，再次修改被拒绝',
+    async run(t) {
+      const { page } = t;
+      await signInUnit(t);
+      await openMenuItem(page, '失业合同解除原因修改');
+      const f = page.locator('#reason-form');
+      const option = f.locator('option', { hasText: `${NEW_HIRE.name}（离职 2026-11-20，现为：本人辞职）` });
+      await f.getByLabel('离职职工', { exact: true }).selectOption(await option.getAttribute('value'));
+      await f.getByLabel('新的退工原因', { exact: true }).selectOption({ label: '劳动合同期满终止' });
+      await page.getByRole('button', { name: '修改退工原因', exact: true }).click();
+      await expectText(page, `已将${NEW_HIRE.name}的退工原因改为“劳动合同期满终止”（已修改 1 次）`);
+      await f.getByLabel('新的退工原因', { exact: true }).selectOption({ label: '用人单位解除劳动合同' });
+      await page.getByRole('button', { name: '修改退工原因', exact: true }).click();
+      const box = f.locator('.error-box');
+      await box.waitFor();
+      assert((await box.innerText()).includes('reason_changes_exhausted'), 'a second change is refused: the one change is used');
+    },
+  },
+  {
     name: '缴费基数申报，金额有误时在字段旁提示',
     async run(t) {
       const { page } = t;

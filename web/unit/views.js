@@ -234,7 +234,37 @@ export async function viewTerminate(ctx, idNumber) {
           { label: '终止月份', value: (s) => month(s.end_month) }], rows: r.spans || [] })));
     },
   });
-  main.append(card(null, f.el), result);
+  main.append(card(null, f.el), result, await reasonChangeCard(ctx, reasons));
+}
+
+// 失业合同解除原因修改: a former employee's termination reason, changed a limited number of
+// times and only while the person has not been insured elsewhere since (the server's rules).
+async function reasonChangeCard(ctx, reasons) {
+  const out = h('div', { id: 'reason-result', 'aria-live': 'polite' });
+  let former = [];
+  try {
+    former = (await ctx.api.get(unitPath(ctx, '/employees?status=former'))).items;
+  } catch (e) { showError(out, e); }
+  const zh = (k) => (reasons.find((r) => r.key === k) || { name_zh: k || '—' }).name_zh;
+  const options = [];
+  for (const p of former) {
+    for (const e of p.employments || []) {
+      if (e.status === 'terminated') options.push({ value: String(e.id), label: `${p.name}（离职 ${date(e.end_date)}，现为：${zh(e.termination_reason)}）` });
+    }
+  }
+  const f = form({
+    id: 'reason-form', legend: '修改退工原因', submitLabel: '修改退工原因',
+    fields: [
+      { name: 'employment', label: '离职职工', type: 'select', required: true, options: [{ value: '', label: options.length ? '请选择' : '没有离职职工' }, ...options] },
+      { name: 'reason', label: '新的退工原因', type: 'select', required: true, options: [{ value: '', label: '请选择' }, ...reasons.map((r) => ({ value: r.key, label: r.name_zh }))] },
+    ],
+    onSubmit: async (v) => {
+      out.replaceChildren();
+      const r = await ctx.api.put(`/api/v1/terminations/${v.employment}/reason`, { reason: v.reason });
+      out.append(ok(`已将${r.person_name}的退工原因改为“${r.termination_reason_zh}”（已修改 ${r.reason_changes} 次）`));
+    },
+  });
+  return card('失业合同解除原因修改', f.el, out);
 }
 
 // ---- 缴费基数申报 ----
@@ -579,7 +609,7 @@ export async function viewApplications(ctx, appId) {
 // The catalog items each view handles (menus are drawn from the catalog).
 export const UNIT_VIEWS = {
   'reg.employee.si': 'enrol', 'reg.employee.med': 'enrol', 'reg.employee.hf': 'enrol', 'reg.employee.foreign': 'enrol',
-  'reg.employee.terminate': 'terminate',
+  'reg.employee.terminate': 'terminate', 'unemp.termination-reason-fix': 'terminate',
   'contrib.base.declare': 'bases', 'contrib.base.raise': 'bases', 'contrib.base-difference': 'bases',
   'contrib.monthly': 'bills', 'svc.cert.unit-monthly-bill': 'bills',
   'contrib.backpay.si-6m': 'backpay', 'contrib.backpay.si-6m-3y': 'backpay', 'contrib.backpay.hf': 'backpay/housing_fund',
