@@ -33,9 +33,14 @@ err_kind jsonx_parse_object(const char *body, size_t len, json_t **out, err_deta
                        "请求体过大：%zu 字节，上限 %d 字节", len, LIMIT_BODY_BYTES_MAX);
     json_error_t je;
     json_t *v = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
-    if (!v)
+    if (!v) {
+        /* jansson quotes the input near the error, cut at a byte count: it may
+         * end inside a character, and a message must stay valid UTF-8 */
+        char why[ERR_ECHO_BYTES];
+        err_echo(je.text, why);
         return err_set(err, ERR_INVALID, "malformed_json", NULL,
-                       "JSON 格式错误（第 %d 行第 %d 列）：%s", je.line, je.column, je.text);
+                       "JSON 格式错误（第 %d 行第 %d 列）：%s", je.line, je.column, why);
+    }
     if (!json_is_object(v)) {
         json_decref(v);
         return err_set(err, ERR_INVALID, "body_not_object", NULL, "请求体应为 JSON 对象");

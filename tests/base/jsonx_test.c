@@ -24,6 +24,23 @@ static void parse_refusals(void **state) {
     assert_null(o);
 }
 
+/* jansson's error text quotes the input near the error cut at a byte count,
+ * here inside 苏: the message must still be valid UTF-8, or the error body
+ * cannot be made (found by the route fuzzer). */
+static void malformed_json_message_is_valid_utf8(void **state) {
+    static const char body[] = "{\"a\": \"\\苏州巉限公司\"}";
+    err_detail e = {0};
+    json_t *o = NULL;
+    assert_int_equal(jsonx_parse_object(body, strlen(body), &o, &e), ERR_INVALID);
+    assert_string_equal(e.code, "malformed_json");
+    json_t *msg = json_string(e.message);
+    assert_non_null(msg);
+    json_decref(msg);
+    json_t *b = jsonx_error_body(&e);
+    assert_non_null(b);
+    json_decref(b);
+}
+
 static void only_named_members(void **state) {
     json_t *o = parse("{\"a\":1,\"b\":2}");
     static const char *const ab[] = {"a", "b", NULL}, *const a[] = {"a", NULL};
@@ -113,6 +130,7 @@ static void depth_limited(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parse_refusals),  cmocka_unit_test(only_named_members),
+        cmocka_unit_test(malformed_json_message_is_valid_utf8),
         cmocka_unit_test(typed_getters),   cmocka_unit_test(enums),
         cmocka_unit_test(error_body_shape), cmocka_unit_test(depth_limited),
     };
