@@ -215,7 +215,7 @@ export function form({ fields, submitLabel = '提交', onSubmit, legend, id, rul
 }
 
 export function signInForm({ title, fields, submitLabel = '登录', onSignIn, intro }) {
-  const f = form({ fields, submitLabel, onSubmit: onSignIn, id: 'sign-in-form' });
+  const f = form({ fields, submitLabel, onSubmit: onSignIn, id: 'sign-in' });
   const card = h('section', { class: 'card sign-in', 'aria-labelledby': 'sign-in-title' },
     h('h2', { id: 'sign-in-title' }, title), intro ? h('p', { class: 'muted' }, intro) : null, f.el);
   return { el: card, form: f };

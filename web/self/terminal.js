@@ -23,6 +23,8 @@ export function startIdleTimer({ seconds, banner, onExpire }) {
     banner.hidden = false;
     banner.textContent = `无操作 ${left} 秒后将自动退出登录`;
     banner.classList.toggle('warn', left <= IDLE_WARN_SECONDS);
+    // Read out only in the last seconds, not every second of the minute.
+    banner.setAttribute('aria-live', left <= IDLE_WARN_SECONDS ? 'polite' : 'off');
   };
   const reset = () => { left = seconds; show(); };
   const events = ['pointerdown', 'keydown', 'input', 'touchstart', 'wheel'];
