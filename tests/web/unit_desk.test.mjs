@@ -39,6 +39,37 @@ export const flows = [
     },
   },
   {
+    name: '只用键盘登录并打开职工名册',
+    async run(t) {
+      const { page } = t;
+      await page.goto(`${t.base}/unit/`);
+      await page.bringToFront();
+      await page.locator('#sign-in').waitFor();
+      // The page puts the focus on the credit code field; the browser window gets it first.
+      assertEqual(await page.evaluate(() => document.activeElement.name), 'unit_code', 'the first field has the focus');
+      await page.locator('#sign-in input').first().focus();
+      await page.keyboard.type(DEMO.unit.code);
+      assertEqual(await page.locator('#sign-in input').first().inputValue(), DEMO.unit.code, 'typed into the first field');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(DEMO.unit.operator);
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(DEMO.unit.password);
+      await page.keyboard.press('Enter');
+      await page.getByRole('button', { name: '退出登录' }).waitFor();
+      let reached = false;
+      for (let i = 0; i < 30 && !reached; i++) {
+        await page.keyboard.press('Tab');
+        reached = await page.evaluate(() => document.activeElement && document.activeElement.textContent === '职工名册');
+      }
+      assert(reached, 'the menu entry 职工名册 is reached with Tab');
+      await page.keyboard.press('Enter');
+      await expectText(page, '在职职工');
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(() => document.activeElement.id);
+      assertEqual(focused, 'emp-status', 'after opening a page the first filter comes next');
+    },
+  },
+  {
     name: '职工名册按在职状态和姓名筛选',
     async run(t) {
       const { page } = t;
