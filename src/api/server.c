@@ -418,7 +418,7 @@ err_kind api_server_start(const api_config *cfg, store *st, const policy *pol,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                             MHD_OPTION_UNESCAPE_CALLBACK, unescape_no_nul, NULL,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LIMIT_CONNECTION_MEMORY_BYTES,
                             MHD_OPTION_END);
     if (!s->d) {
         api_server_stop(s);

@@ -19,6 +19,10 @@ enum {
     LIMIT_WORKDAY_SPAN_DAYS_MAX = 3660,      /* one search for the n-th working day */
     LIMIT_SERVER_THREADS_MAX = 64,
     LIMIT_STORE_CONNECTIONS_MAX = 64,
+    /* One connection's buffer for the request line, headers and the chunks
+     * of a body (bodies are gathered elsewhere): libmicrohttpd clears it for
+     * every request on a kept-alive connection, so it costs per request. */
+    LIMIT_CONNECTION_MEMORY_BYTES = 64 * 1024,
     LIMIT_SIGNIN_PER_MINUTE = 30,            /* sign-in attempts one address gains a minute */
     LIMIT_SIGNIN_BURST = 20,                 /* and may spend at once */
     LIMIT_SIGNIN_ADDRS_MAX = 4096,           /* addresses the sign-in limiter remembers */
