@@ -758,3 +758,35 @@ err_kind table_read(arena *ar, table_format fmt, const void *data, size_t len, t
 const char *table_cell(const table_row *row, int col) {
     return (col >= 0 && col < row->cell_count) ? row->cells[col] : "";
 }
+
+/* ---- files of named columns ---- */
+
+const char *table_trimmed(arena *ar, const char *s) {
+    while (*s == ' ' || *s == '\t') s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n')) n--;
+    return arena_strndup(ar, s, n);
+}
+
+bool table_header_is(const char *h, const char *zh, const char *en) {
+    if (*h == '*') h++;
+    if (strcmp(h, zh) == 0 || strcasecmp(h, en) == 0) return true;
+    size_t zl = strlen(zh);
+    return strncmp(h, zh, zl) == 0 && h[zl] == '/' && strcasecmp(h + zl + 1, en) == 0;
+}
+
+void table_report_problem(table_report *r, int line, const char *field, const char *column_zh, const char *code,
+                          const char *message, const char *data_json) {
+    json_t *p = json_pack("{s:i, s:s, s:s, s:s, s:s}", "row", line, "field", field, "column", column_zh, "code",
+                          code, "message", message);
+    json_t *data = data_json && *data_json ? json_loads(data_json, 0, NULL) : NULL;
+    if (data) json_object_set_new(p, "data", data);
+    json_array_append_new(r->bad, p);
+    if (!r->row_bad) r->bad_rows++;
+    r->row_bad = true;
+    if (r->err->rule_count < ERR_RULES_MAX - 1) {
+        char d[200];
+        snprintf(d, sizeof d, "{\"row\":%d,\"field\":\"%s\"}", line, field);
+        err_rule_add(r->err, code, d, "第 %d 行 %s：%s", line, column_zh, message);
+    }
+}

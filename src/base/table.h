@@ -12,6 +12,8 @@
 #ifndef SIPF_BASE_TABLE_H
 #define SIPF_BASE_TABLE_H
 
+#include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "base/arena.h"
@@ -53,5 +55,29 @@ err_kind table_read(arena *ar, table_format fmt, const void *data, size_t len, t
 
 /* A cell of a row, or "" past its end. */
 const char *table_cell(const table_row *row, int col);
+
+/* ---- files of named columns (rosters, base declarations) ---- */
+
+/* s without leading and trailing ASCII blanks, copied into the arena. */
+const char *table_trimmed(arena *ar, const char *s);
+
+/* Whether header cell h names the column zh / en: "证件号码", "id_number"
+ * (any case) or "证件号码/id_number", with or without the "*" templates put
+ * before required columns. */
+bool table_header_is(const char *h, const char *zh, const char *en);
+
+/* The row-by-row report of a file checked whole: every problem of every bad
+ * row in bad ([{row, field, column, code, message, data?}]), the bad rows
+ * counted once each (row_bad is the row being read; the caller clears it at
+ * each row), and the first ERR_RULES_MAX - 1 problems also rules of err. */
+typedef struct table_report {
+    json_t *bad;
+    int bad_rows;
+    bool row_bad;
+    err_detail *err;
+} table_report;
+
+void table_report_problem(table_report *r, int line, const char *field, const char *column_zh, const char *code,
+                          const char *message, const char *data_json);
 
 #endif

@@ -453,50 +453,21 @@ static const char *base_col_zh(const char *field) {
 typedef struct base_file {
     svc_ctx *ctx;
     int col_of[BCOL_COUNT];
-    json_t *bad;
-    int bad_rows;
-    bool row_bad;
-    err_detail *err;
+    table_report rep;
 } base_file;
 
 static void row_problem(base_file *f, int line, const char *field, const char *code, const char *message,
                         const char *data_json) {
-    json_t *p = json_pack("{s:i, s:s, s:s, s:s, s:s}", "row", line, "field", field, "column",
-                          base_col_zh(field), "code", code, "message", message);
-    json_t *data = data_json && *data_json ? json_loads(data_json, 0, NULL) : NULL;
-    if (data) json_object_set_new(p, "data", data);
-    json_array_append_new(f->bad, p);
-    if (!f->row_bad) f->bad_rows++;
-    f->row_bad = true;
-    if (f->err->rule_count < ERR_RULES_MAX - 1) {
-        char d[96];
-        snprintf(d, sizeof d, "{\"row\":%d,\"field\":\"%s\"}", line, field);
-        err_rule_add(f->err, code, d, "第 %d 行 %s：%s", line, base_col_zh(field), message);
-    }
-}
-
-static const char *trimmed(arena *ar, const char *s) {
-    while (*s == ' ' || *s == '\t') s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n')) n--;
-    return arena_strndup(ar, s, n);
-}
-
-static bool header_is(const char *h, int col) {
-    const char *zh = base_cols[col].zh, *en = base_cols[col].en;
-    if (*h == '*') h++;
-    if (strcmp(h, zh) == 0 || strcasecmp(h, en) == 0) return true;
-    size_t zl = strlen(zh);
-    return strncmp(h, zh, zl) == 0 && h[zl] == '/' && strcasecmp(h + zl + 1, en) == 0;
+    table_report_problem(&f->rep, line, field, base_col_zh(field), code, message, data_json);
 }
 
 static err_kind file_header(base_file *f, const table_row *row, err_detail *err) {
     for (int c = 0; c < BCOL_COUNT; c++) f->col_of[c] = -1;
     for (int i = 0; i < row->cell_count; i++) {
-        const char *h = trimmed(f->ctx->ar, row->cells[i]);
+        const char *h = table_trimmed(f->ctx->ar, row->cells[i]);
         if (!*h) continue;
         int c = 0;
-        while (c < BCOL_COUNT && !header_is(h, c)) c++;
+        while (c < BCOL_COUNT && !table_header_is(h, base_cols[c].zh, base_cols[c].en)) c++;
         char echo[ERR_ECHO_BYTES];
         err_echo(h, echo);
         if (c == BCOL_COUNT)
@@ -515,7 +486,7 @@ static err_kind file_header(base_file *f, const table_row *row, err_detail *err)
 }
 
 static const char *fcell(base_file *f, const table_row *row, base_col c) {
-    return f->col_of[c] < 0 ? "" : trimmed(f->ctx->ar, table_cell(row, f->col_of[c]));
+    return f->col_of[c] < 0 ? "" : table_trimmed(f->ctx->ar, table_cell(row, f->col_of[c]));
 }
 
 /* A refused declaration into problems of its row; store trouble stops it all. */
@@ -581,7 +552,7 @@ static err_kind file_rows(base_file *f, const table *t, int64_t unit_id, month_y
         const table_row *row = &t->rows[i];
         declare_in in = {.unit_id = unit_id};
         const char *id_number = "";
-        f->row_bad = false;
+        f->rep.row_bad = false;
         file_row_in(f, row, default_from, &in, &id_number);
         int first = *id_number ? seen_before(ids, lines, seen, id_number) : 0;
         if (first) {
@@ -593,13 +564,13 @@ static err_kind file_rows(base_file *f, const table *t, int64_t unit_id, month_y
             ids[seen] = id_number;
             lines[seen++] = row->line;
         }
-        if (f->row_bad) continue;
+        if (f->rep.row_bad) continue;
         json_t *ans = NULL;
         err_detail e = {0};
         err_kind k = declare_one(f->ctx, &in, &ans, &e);
         if (k) {
             k = row_refusal(f, row->line, k, &e);
-            if (k) { *f->err = e; return k; }
+            if (k) { *f->rep.err = e; return k; }
             continue;
         }
         json_array_append_new(declared, declared_row(row->line, id_number, ans));
@@ -625,28 +596,28 @@ err_kind contrib_base_declare_file(svc_ctx *ctx, int64_t unit_id, const table *t
 
 err_kind contrib_base_declare_file_from(svc_ctx *ctx, int64_t unit_id, const table *t, month_ym from_month,
                                         json_t **out, json_t **bad_rows_out, err_detail *err) {
-    base_file f = {.ctx = ctx, .err = err};
+    base_file f = {.ctx = ctx, .rep = {.err = err}};
     err_kind k = file_start(ctx, unit_id, t, &f, err);
     if (k) return k;
-    f.bad = json_array();
+    f.rep.bad = json_array();
     json_t *declared = json_array();
     k = file_rows(&f, t, unit_id, from_month, declared);
-    if (!k && f.bad_rows) {
-        if (json_array_size(f.bad) > ERR_RULES_MAX - 1)
-            err_rule_add(err, "more_bad_rows", NULL, "其余问题见 rows（共 %zu 项）", json_array_size(f.bad));
+    if (!k && f.rep.bad_rows) {
+        if (json_array_size(f.rep.bad) > ERR_RULES_MAX - 1)
+            err_rule_add(err, "more_bad_rows", NULL, "其余问题见 rows（共 %zu 项）", json_array_size(f.rep.bad));
         err_rules_finish(err);
         snprintf(err->code, sizeof err->code, "bases_rejected");
         snprintf(err->message, sizeof err->message,
-                 "缴费基数申报文件共 %d 人，其中 %d 行有误，整个文件未导入，请改正后重新上传", t->row_count - 1, f.bad_rows);
+                 "缴费基数申报文件共 %d 人，其中 %d 行有误，整个文件未导入，请改正后重新上传", t->row_count - 1, f.rep.bad_rows);
         k = ERR_RULE;
     }
     if (k) {
         json_decref(declared);
-        if (k == ERR_RULE) *bad_rows_out = f.bad;
-        else json_decref(f.bad);
+        if (k == ERR_RULE) *bad_rows_out = f.rep.bad;
+        else json_decref(f.rep.bad);
         return k;
     }
-    json_decref(f.bad);
+    json_decref(f.rep.bad);
     *out = json_pack("{s:I, s:i, s:o}", "unit_id", (json_int_t)unit_id, "count", (int)json_array_size(declared),
                      "declared", declared);
     return ERR_OK;

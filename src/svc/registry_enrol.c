@@ -695,51 +695,21 @@ static const char *column_zh(const char *field) {
 typedef struct roster {
     svc_ctx *ctx;
     int col_of[COL_COUNT];        /* the file's column of each roster column, or -1 */
-    json_t *bad;                  /* every problem of every bad row */
-    int bad_rows;
-    bool row_bad;                 /* the row being read has a problem */
-    err_detail *err;              /* the first problems become rules too */
+    table_report rep;             /* every problem of every bad row; the first become rules too */
 } roster;
 
 static void problem(roster *r, int line, const char *field, const char *code, const char *message,
                     const char *data_json) {
-    json_t *p = json_pack("{s:i, s:s, s:s, s:s, s:s}", "row", line, "field", field, "column",
-                          column_zh(field), "code", code, "message", message);
-    json_t *data = data_json && *data_json ? json_loads(data_json, 0, NULL) : NULL;
-    if (data) json_object_set_new(p, "data", data);
-    json_array_append_new(r->bad, p);
-    if (!r->row_bad) r->bad_rows++;
-    r->row_bad = true;
-    if (r->err->rule_count < ERR_RULES_MAX - 1) {
-        char d[200];
-        snprintf(d, sizeof d, "{\"row\":%d,\"field\":\"%s\"}", line, field);
-        err_rule_add(r->err, code, d, "第 %d 行 %s：%s", line, column_zh(field), message);
-    }
-}
-
-/* Trims ASCII blanks into the arena. */
-static const char *trimmed(arena *ar, const char *s) {
-    while (*s == ' ' || *s == '\t') s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n')) n--;
-    return arena_strndup(ar, s, n);
-}
-
-static bool header_is(const char *h, int col) {
-    const char *zh = roster_cols[col].zh, *en = roster_cols[col].en;
-    if (*h == '*') h++;   /* templates mark required columns */
-    if (strcmp(h, zh) == 0 || strcasecmp(h, en) == 0) return true;
-    size_t zl = strlen(zh);
-    return strncmp(h, zh, zl) == 0 && h[zl] == '/' && strcasecmp(h + zl + 1, en) == 0;
+    table_report_problem(&r->rep, line, field, column_zh(field), code, message, data_json);
 }
 
 static err_kind roster_header(roster *r, const table_row *row, err_detail *err) {
     for (int c = 0; c < COL_COUNT; c++) r->col_of[c] = -1;
     for (int i = 0; i < row->cell_count; i++) {
-        const char *h = trimmed(r->ctx->ar, row->cells[i]);
+        const char *h = table_trimmed(r->ctx->ar, row->cells[i]);
         if (!*h) continue;
         int c = 0;
-        while (c < COL_COUNT && !header_is(h, c)) c++;
+        while (c < COL_COUNT && !table_header_is(h, roster_cols[c].zh, roster_cols[c].en)) c++;
         char echo[ERR_ECHO_BYTES];
         err_echo(h, echo);
         if (c == COL_COUNT)
@@ -759,7 +729,7 @@ static err_kind roster_header(roster *r, const table_row *row, err_detail *err) 
 
 static const char *cell(roster *r, const table_row *row, roster_col c) {
     if (r->col_of[c] < 0) return NULL;
-    const char *v = trimmed(r->ctx->ar, table_cell(row, r->col_of[c]));
+    const char *v = table_trimmed(r->ctx->ar, table_cell(row, r->col_of[c]));
     return *v ? v : NULL;
 }
 
@@ -1024,7 +994,7 @@ static err_kind roster_rows(roster *r, const table *t, int64_t unit_id, json_t *
     for (int i = 1; i < t->row_count; i++) {
         const table_row *row = &t->rows[i];
         enrol_in in;
-        r->row_bad = false;
+        r->rep.row_bad = false;
         roster_row_in(r, row, unit_id, &in);
         int first = in.person.id_number ? id_seen_add(&seen, r->ctx->ar, in.person.id_number, row->line) : 0;
         if (first) {
@@ -1033,13 +1003,13 @@ static err_kind roster_rows(roster *r, const table *t, int64_t unit_id, json_t *
             snprintf(data, sizeof data, "{\"first_row\":%d}", first);
             problem(r, row->line, "id_number", "duplicate_in_file", msg, data);
         }
-        if (r->row_bad) continue;
+        if (r->rep.row_bad) continue;
         json_t *ans = NULL;
         err_detail e = {0};
         err_kind k = enrol_employee(r->ctx, &in, &ans, &e);
         if (k) {
             k = roster_refusal(r, row->line, k, &e);
-            if (k) { *r->err = e; return k; }
+            if (k) { *r->rep.err = e; return k; }
             continue;
         }
         if (json_is_true(json_object_get(ans, "late"))) (*late_count)++;
@@ -1059,31 +1029,31 @@ err_kind enrol_roster(svc_ctx *ctx, int64_t unit_id, const table *t, json_t **ou
     if (!k) k = err_rules_finish(err);
     if (k) return k;
     if (t->row_count == 0) return err_set(err, ERR_INVALID, "roster_empty", "file", "花名册是空的");
-    roster r = {.ctx = ctx, .err = err};
+    roster r = {.ctx = ctx, .rep = {.err = err}};
     k = roster_header(&r, &t->rows[0], err);
     if (k) return k;
     if (t->row_count < 2)
         return err_set(err, ERR_INVALID, "roster_no_rows", "file", "花名册只有表头，没有人员");
-    r.bad = json_array();
+    r.rep.bad = json_array();
     json_t *enrolled = json_array();
     int late = 0;
     k = roster_rows(&r, t, uid, enrolled, &late);
-    if (!k && r.bad_rows) {
-        if (json_array_size(r.bad) > ERR_RULES_MAX - 1)
-            err_rule_add(err, "more_bad_rows", NULL, "其余问题见 rows（共 %zu 项）", json_array_size(r.bad));
+    if (!k && r.rep.bad_rows) {
+        if (json_array_size(r.rep.bad) > ERR_RULES_MAX - 1)
+            err_rule_add(err, "more_bad_rows", NULL, "其余问题见 rows（共 %zu 项）", json_array_size(r.rep.bad));
         err_rules_finish(err);
         snprintf(err->code, sizeof err->code, "roster_rejected");
         snprintf(err->message, sizeof err->message, "花名册共 %d 人，其中 %d 行有误，整个文件未导入，请改正后重新上传",
-                 t->row_count - 1, r.bad_rows);
+                 t->row_count - 1, r.rep.bad_rows);
         k = ERR_RULE;
     }
     if (k) {
         json_decref(enrolled);
-        if (k == ERR_RULE) *bad_rows_out = r.bad;
-        else json_decref(r.bad);
+        if (k == ERR_RULE) *bad_rows_out = r.rep.bad;
+        else json_decref(r.rep.bad);
         return k;
     }
-    json_decref(r.bad);
+    json_decref(r.rep.bad);
     char target[48], detail[64];
     snprintf(target, sizeof target, "unit:%lld", (long long)uid);
     snprintf(detail, sizeof detail, "rows:%d late:%d", t->row_count - 1, late);
