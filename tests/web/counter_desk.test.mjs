@@ -29,6 +29,27 @@ async function stopLater() {
   later = null;
 }
 
+// A unified social credit code from its first 16 characters: the organisation code's check
+// character (GB 11714, 17th) and the code's own (GB 32100, 18th).
+function uscc(first16) {
+  const alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+  const orgWeights = [3, 7, 9, 10, 5, 8, 4, 2];
+  let sum = 0;
+  for (let i = 0; i < 8; i++) {
+    const c = first16[8 + i];
+    sum += (/\d/.test(c) ? Number(c) : c.charCodeAt(0) - 55) * orgWeights[i];
+  }
+  const r = 11 - (sum % 11);
+  const first17 = first16 + (r === 10 ? 'X' : r === 11 ? '0' : String(r));
+  let total = 0;
+  let w = 1;
+  for (const c of first17) {
+    total += alphabet.indexOf(c) * w;
+    w = (w * 3) % 31;
+  }
+  return first17 + alphabet[(31 - (total % 31)) % 31];
+}
+
 async function queueRow(page, id) {
   return page.locator('#queue-list tbody tr', { has: page.getByRole('button', { name: `办理办件 ${id}`, exact: true }) });
 }
@@ -115,6 +136,39 @@ export const flows = [
       await page.getByRole('button', { name: '出具参保证明' }).click();
       await expectText(page, '参保人员参保证明');
       await t.screenshot('人员信息');
+    },
+  },
+  {
+    name: '新参保登记：人员基础信息采集，单位代码校验位错误被拒绝后登记单位',
+    async run(t) {
+      const { page } = t;
+      const idNumber = residentId('32058219850707123');
+      await staffSignIn(t, DEMO.staff.clerk);
+      await page.getByRole('button', { name: '新参保登记' }).click();
+      const pf = page.locator('#register-person');
+      await pf.getByLabel('证件号码', { exact: true }).fill(idNumber);
+      await pf.getByLabel('姓名', { exact: true }).fill('沈静怡');
+      await page.getByRole('button', { name: '登记人员' }).click();
+      await expectText(page, '已登记人员 沈静怡，社保号 ');
+      await page.getByRole('link', { name: '打开沈静怡的信息' }).click();
+      await expectText(page, idNumber);
+      await expectText(page, '没有参保关系');
+      await page.goto(`${t.base}/counter/#/register`);
+      const code = uscc('91320594MA1XY2QB');
+      const wrong = code.slice(0, 17) + (code[17] === '1' ? '2' : '1');
+      const uf = page.locator('#register-unit');
+      await uf.getByLabel('统一社会信用代码', { exact: true }).fill(wrong);
+      await uf.getByLabel('单位名称', { exact: true }).fill('苏州工业园区云帆软件有限公司');
+      await uf.getByLabel('工伤风险类别', { exact: true }).fill('1');
+      await uf.getByLabel('单位地址', { exact: true }).fill('苏州工业园区星湖街 218 号');
+      await uf.getByLabel('联系人', { exact: true }).fill('顾敏');
+      await uf.getByLabel('联系电话', { exact: true }).fill('0512-62881234');
+      await page.getByRole('button', { name: '登记单位' }).click();
+      await expectText(page, `统一社会信用代码校验位错误：应为 ${code[17]}`);
+      await t.screenshot('单位代码被拒绝');
+      await uf.getByLabel('统一社会信用代码', { exact: true }).fill(code);
+      await page.getByRole('button', { name: '登记单位' }).click();
+      await expectText(page, `已登记单位 苏州工业园区云帆软件有限公司（${code}）`);
     },
   },
   {

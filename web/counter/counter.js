@@ -6,7 +6,7 @@
 import { createApi } from '/common/api.js';
 import { h, table, form, signInForm, catalogMenu, router, userBar, printView, notice } from '/common/ui.js';
 import { yuan, yuanText, date, month } from '/common/fmt.js';
-import { card, facts, badge, frame, showError, ok, sideFixed, APP_STATE_ZH, ROLE_ZH, CHANNEL_ZH } from '/unit/lib.js';
+import { card, facts, badge, frame, showError, ok, sideFixed, APP_STATE_ZH, ROLE_ZH, CHANNEL_ZH, DATE } from '/unit/lib.js';
 import { VIEW_FNS } from '/unit/views.js';
 
 const api = createApi({ desk: 'counter', channel: 'counter' });
@@ -48,6 +48,7 @@ async function start() {
   const user = cur.user;
   businessDate = health.business_date;
   const fixed = [['find', '查询人员和单位'], ['queue', '办件队列']];
+  if (['clerk', 'admin'].includes(user.role)) fixed.splice(1, 0, ['register', '新参保登记']);
   if (user.role === 'admin') fixed.push(['audit', '审计记录']);
   const menus = await Promise.all([['person', '个人事项'], ['unit', '单位事项']].map(([aud, label]) =>
     catalogMenu({ api, audience: aud, label, views: openViews[aud], onOpen: () => nav.go(`#/find/${aud}`) })));
@@ -129,6 +130,7 @@ async function viewPerson(rest) {
       { label: '起始月份', value: (s) => month(s.start_month) }, { label: '终止月份', value: (s) => month(s.end_month) },
       { label: '状态', value: (s) => (s.status === 'normal' ? '正常参保' : s.status) }, { label: '原因', value: (s) => s.reason }],
     rows: rel.spans || [], empty: '没有参保关系' }))));
+    main.append(await personRecords(id));
     main.append(card('个人账户', table({ caption: '账户余额', hiddenCaption: true, columns: [
       { label: '账户', value: (a) => a.name_zh }, { label: '余额（元）', value: (a) => yuan(a.balance_fen), num: true }], rows: acc.accounts || [] })));
 
@@ -163,6 +165,47 @@ async function viewPerson(rest) {
     } }, '出具参保证明')), cert));
     if (me.role === 'admin') main.append(h('p', {}, h('a', { href: `#/audit/person:${id}` }, '查看此人的审计记录')));
   } catch (e) { showError(main, e); }
+}
+
+// What else the counter sees of a person: contributions by month, identities and changes,
+// transfers and flexible employment, each read audited by the server.
+async function personRecords(id) {
+  const [con, hist, tr, flex] = await Promise.all([
+    api.get(`/api/v1/persons/${id}/contributions`), api.get(`/api/v1/persons/${id}/history`),
+    api.get(`/api/v1/persons/${id}/transfers`), api.get(`/api/v1/persons/${id}/flexible`)]);
+  const months = new Map();
+  for (const it of con.items || []) {
+    const m = months.get(it.month) || { month: it.month, unit_fen: 0, personal_fen: 0, paid: true, units: new Set(), kinds: new Set() };
+    m.unit_fen += it.unit_fen;
+    m.personal_fen += it.personal_fen;
+    m.paid = m.paid && it.paid;
+    if (it.unit_name) m.units.add(it.unit_name);
+    m.kinds.add(it.kind_zh || it.kind);
+    months.set(it.month, m);
+  }
+  const rows = [...months.values()].sort((a, b) => (a.month < b.month ? 1 : -1));
+  return h('div', { id: 'person-records' },
+    card('缴费记录',
+      facts([['单位缴费合计', yuanText(con.unit_total_fen)], ['个人缴费合计', yuanText(con.personal_total_fen)]]),
+      table({ caption: `按月汇总（${rows.length} 个月）`, columns: [
+        { label: '月份', value: (m) => month(m.month) }, { label: '类型', value: (m) => [...m.kinds].join('、') },
+        { label: '单位', value: (m) => [...m.units].join('、') || '个人' },
+        { label: '单位缴费（元）', value: (m) => yuan(m.unit_fen), num: true },
+        { label: '个人缴费（元）', value: (m) => yuan(m.personal_fen), num: true },
+        { label: '到账', value: (m) => (m.paid ? '已到账' : '未到账') }], rows, empty: '没有缴费记录' })),
+    card('身份和信息变更',
+      table({ caption: '证件', columns: [
+        { label: '证件类型', value: (x) => x.id_kind_zh }, { label: '证件号码', value: (x) => x.id_number }, { label: '姓名', value: (x) => x.name },
+        { label: '启用', value: (x) => date(x.valid_from) }, { label: '停用', value: (x) => date(x.valid_to) }], rows: hist.identities || [] }),
+      table({ caption: '信息变更', columns: [
+        { label: '项目', value: (x) => x.field_zh || x.field }, { label: '原值', value: (x) => x.old_value }, { label: '新值', value: (x) => x.new_value },
+        { label: '日期', value: (x) => date(x.changed_on || x.at) }], rows: hist.changes || [], empty: '没有变更' })),
+    card('转移和灵活就业',
+      facts([['灵活就业参保', flex.registered ? '已登记' : '未登记'], ['转移记录', `${tr.count} 条`]]),
+      tr.count ? table({ caption: '转移记录', columns: [
+        { label: '方向', value: (x) => (x.direction === 'in' ? '转入' : '转出') }, { label: '险种', value: (x) => x.insurance_zh },
+        { label: '地区', value: (x) => `${x.province} ${x.region}` }, { label: '月数', value: (x) => String(x.months), num: true },
+        { label: '登记日期', value: (x) => date(x.recorded_on) }], rows: tr.items }) : null));
 }
 
 // Submits an application of a generic item for a person or unit at the counter.
@@ -207,6 +250,65 @@ async function viewUnit(rest) {
   const fn = VIEW_FNS[view] || VIEW_FNS.home;
   await fn(ctx, more.length ? more.join('/') : undefined);
   if (view === 'home') sub.append(card('代为提交办件', await applyForm({ unitId })));
+}
+
+// ---- 新参保登记（人员基础信息采集、单位参保登记） ----
+async function viewRegister() {
+  mark('register');
+  frame(main, '新参保登记', '本中心尚无记录的人员和单位在柜面登记；登记后即可参保、缴费和办理各项业务。');
+  const outP = h('div', { 'aria-live': 'polite', id: 'register-person-result' });
+  const pf = form({
+    id: 'register-person', legend: '人员基础信息采集', submitLabel: '登记人员',
+    fields: [
+      { name: 'id_kind', label: '证件类型', type: 'select', value: 'resident', options: [
+        { value: 'resident', label: '居民身份证' }, { value: 'passport', label: '护照' },
+        { value: 'hkmo_permit', label: '港澳居民来往内地通行证' }, { value: 'tw_permit', label: '台湾居民来往大陆通行证' },
+        { value: 'hmt_residence', label: '港澳台居民居住证' }, { value: 'foreign_pr', label: '外国人永久居留身份证' }] },
+      { name: 'id_number', label: '证件号码', required: true },
+      { name: 'name', label: '姓名', required: true },
+      { name: 'sex', label: '性别', type: 'select', options: [{ value: '', label: '按证件' }, { value: 'M', label: '男' }, { value: 'F', label: '女' }] },
+      { name: 'birth_date', label: '出生日期', ...DATE, hint: '证件不含出生日期时必填' },
+      { name: 'nationality', label: '国籍（地区）代码', hint: '护照必填，例如 USA' },
+      { name: 'hukou_kind', label: '户籍类别', type: 'select', options: [{ value: '', label: '按证件' }, { value: 'sip', label: '园区户籍' },
+        { value: 'suzhou', label: '苏州市户籍' }, { value: 'jiangsu', label: '江苏省户籍' }, { value: 'other_province', label: '外省户籍' },
+        { value: 'hmt', label: '港澳台' }, { value: 'foreign', label: '外籍' }] },
+      { name: 'mobile', label: '手机号码', inputmode: 'numeric' },
+    ],
+    onSubmit: async (v) => {
+      outP.replaceChildren();
+      const body = Object.fromEntries(Object.entries(v).filter(([, x]) => x));
+      const p = await api.post('/api/v1/persons', body);
+      outP.append(ok(`已登记人员 ${p.name}，社保号 ${p.si_number}，园区编号 ${p.park_number}`),
+        h('p', {}, h('a', { href: `#/person/${p.id}` }, `打开${p.name}的信息`)));
+    },
+  });
+  const outU = h('div', { 'aria-live': 'polite', id: 'register-unit-result' });
+  const uf = form({
+    id: 'register-unit', legend: '单位参保登记', submitLabel: '登记单位',
+    fields: [
+      { name: 'code', label: '统一社会信用代码', required: true },
+      { name: 'name', label: '单位名称', required: true },
+      { name: 'unit_type', label: '单位类型', type: 'select', required: true, value: 'enterprise', options: [
+        { value: 'enterprise', label: '企业' }, { value: 'institution', label: '事业单位' }, { value: 'social_org', label: '社会组织' },
+        { value: 'non_legal', label: '非法人单位' }, { value: 'government', label: '机关事业单位' }] },
+      { name: 'industry_class', label: '工伤风险类别', required: true, inputmode: 'numeric', hint: '行业风险类别序号' },
+      { name: 'address', label: '单位地址', required: true },
+      { name: 'contact_name', label: '联系人', required: true },
+      { name: 'contact_phone', label: '联系电话', required: true },
+      { name: 'bank_name', label: '托收开户银行' },
+      { name: 'bank_account', label: '托收银行账号', inputmode: 'numeric' },
+    ],
+    onSubmit: async (v) => {
+      outU.replaceChildren();
+      const body = Object.fromEntries(Object.entries(v).filter(([, x]) => x));
+      body.code = body.code.toUpperCase();
+      body.industry_class = /^\d+$/.test(v.industry_class) ? Number(v.industry_class) : v.industry_class;
+      const u = await api.post('/api/v1/units', body);
+      outU.append(ok(`已登记单位 ${u.name}（${u.code}），参保类别：${u.category_zh}`),
+        h('p', {}, h('a', { href: `#/unit/${u.id}` }, `打开${u.name}`)));
+    },
+  });
+  main.append(card(null, pf.el, outP), card(null, uf.el, outU));
 }
 
 // ---- 办件队列 ----
@@ -326,7 +428,7 @@ async function viewAudit(rest) {
 
 const nav = router({
   '#/find': (r) => me && viewFind(r), '#/person': (r) => me && viewPerson(r), '#/unit': (r) => me && viewUnit(r),
-  '#/queue': () => me && viewQueue(), '#/app': (r) => me && viewApp(r), '#/audit': (r) => me && viewAudit(r),
+  '#/queue': () => me && viewQueue(), '#/register': () => me && viewRegister(), '#/app': (r) => me && viewApp(r), '#/audit': (r) => me && viewAudit(r),
 }, () => me && viewQueue());
 
 api.onUnauthorized(() => showSignIn('登录已过期，请重新登录。'));
