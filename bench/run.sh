@@ -12,3 +12,8 @@ echo
 echo "## contributions"
 "$build/bench/contrib_bench" --persons "${CONTRIB_BENCH_PERSONS:-100000}" --units "${CONTRIB_BENCH_UNITS:-5000}" \
     "$(cd "$(dirname "$0")/.." && pwd)"
+# Load and speed over HTTP against nginx (issue 6): wrk, 10 s a run, and the
+# resident size after 1,000,000 requests (HTTP_BENCH_LONG_REQUESTS).
+echo
+echo "## http"
+bash "$(dirname "$0")/http_bench.sh" "$build"
