@@ -1,8 +1,9 @@
-/* The choices of the self desk's flexible-employment forms: the packages of
- * policy flexible.packages in the policy's order, each insurance's tiers with
- * their contribution bases (flexible.tiers_base_fen), and the month a change
- * made today takes effect (svc flex_effective_month), all as on the business
- * date, the date flex_register and flex_tier_change read them on. */
+/* The self desk's reference data: the choices of its flexible-employment
+ * forms (the packages of policy flexible.packages in the policy's order, each
+ * insurance's tiers with their contribution bases, flexible.tiers_base_fen,
+ * and the month a change made today takes effect, svc flex_effective_month),
+ * all as on the business date, the date flex_register and flex_tier_change
+ * read them on; and the terminal's idle sign-out. */
 #include "api/api.h"
 #include "base/date.h"
 #include "policy/policy.h"
@@ -56,5 +57,17 @@ err_kind h_flex_options(api_req *req, api_resp *resp, err_detail *err) {
     month_format(eff, month);
     resp->body = json_pack("{s:s, s:I, s:s, s:o, s:o}", "as_of", on, "first_deduction_day", (json_int_t)first_day,
                            "effective_month", month, "packages", pkgs, "tiers", ins_tiers);
+    return ERR_OK;
+}
+
+/* What a self-service terminal needs before anyone signs in: how long it may
+ * stay signed in without input (policy auth.terminal_idle_seconds). */
+err_kind h_terminal_settings(api_req *req, api_resp *resp, err_detail *err) {
+    int64_t idle = 0;
+    err_kind k = policy_get_int(req->ctx.pol, "auth.terminal_idle_seconds", req->ctx.business_date, &idle, err);
+    if (k) return k;
+    char on[DATE_STR_BYTES];
+    date_format(req->ctx.business_date, on);
+    resp->body = json_pack("{s:s, s:I}", "as_of", on, "idle_seconds", (json_int_t)idle);
     return ERR_OK;
 }

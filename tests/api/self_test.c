@@ -1,7 +1,8 @@
-/* The self desk's choices over HTTP: GET /api/v1/flexible/options gives the
- * packages and every insurance's tiers with their bases as policy has them on
- * the business date, the first deduction day and the effective month on both
- * sides of it, only to a signed-in user. */
+/* The self desk's reference data over HTTP: GET /api/v1/flexible/options
+ * gives the packages and every insurance's tiers with their bases as policy
+ * has them on the business date, the first deduction day and the effective
+ * month on both sides of it, only to a signed-in user; GET
+ * /api/v1/terminal/settings the terminal's idle sign-out, to anyone. */
 #include <string.h>
 
 #include "testutil.h"
@@ -104,12 +105,28 @@ static void options_need_sign_in(void **state) {
     tu_server_stop(srv);
 }
 
+/* The terminal's idle sign-out is policy, public before anyone signs in. */
+static void terminal_settings_public(void **state) {
+    (void)state;
+    tu_server *srv = tu_server_start("2026-11-20", 0);
+    tu_resp r = tu_http(srv, "GET", "/api/v1/terminal/settings", NULL, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "as_of")), "2026-11-20");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "idle_seconds")), 60);
+    tu_resp_free(&r);
+    r = tu_http(srv, "POST", "/api/v1/terminal/settings", NULL, "{}", NULL);
+    assert_int_equal(r.status, 405);
+    tu_resp_free(&r);
+    tu_server_stop(srv);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(options_after_deduction_day),
         cmocka_unit_test(options_before_deduction_day_and_earlier_policy),
         cmocka_unit_test(options_on_deduction_day),
         cmocka_unit_test(options_need_sign_in),
+        cmocka_unit_test(terminal_settings_public),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,7 @@
 // number and password and sees their own records through the /api/v1/me* routes; the
 // flexible-employment, application and password routes act for them. ?terminal=1 turns on
 // the terminal mode: large touch targets, an on-screen keypad, the ID number masked on the
-// screen, and sign-out after TERMINAL_IDLE_SECONDS without input (terminal.js).
+// screen, and sign-out after the policy's idle seconds without input (terminal.js).
 import { createApi } from '/common/api.js';
 import {
   applicationStateZh, dash, date, insuranceZh, maskId, month, spanActionZh, spanStatusZh, yuan, yuanText,
@@ -23,6 +23,7 @@ const idleBanner = document.querySelector('#idle');
 let me = null;           // the signed-in person (GET /api/v1/me)
 let stopIdle = null;
 let flash = null;        // a notice shown once on the next page drawn
+let idlePolicySeconds = 0;  // terminal: GET /api/v1/terminal/settings
 
 const PAGES = [
   ['#/info', '我的信息'], ['#/relations', '参保关系'], ['#/contributions', '缴费明细'],
@@ -145,7 +146,7 @@ async function start() {
   side.replaceChildren(nav);
   if (terminal) {
     stopIdle = startIdleTimer({
-      seconds: idleSeconds(params), banner: idleBanner,
+      seconds: idleSeconds(params, idlePolicySeconds), banner: idleBanner,
       onExpire: () => signOut('因长时间无操作，已自动退出登录'),
     });
   }
@@ -572,8 +573,19 @@ const nav_ = router({
   '#/services': guarded('全部服务事项', viewServices),
 }, () => { if (me) nav_.go('#/info'); });
 
-if (api.signedIn()) {
-  start().catch(() => showSignIn());
-} else {
-  showSignIn();
+async function boot() {
+  if (terminal) {
+    // A terminal that cannot learn its idle sign-out does not let anyone sign in.
+    try {
+      idlePolicySeconds = (await api.get('/api/v1/terminal/settings')).idle_seconds;
+    } catch (e) {
+      body.classList.add('single');
+      main.replaceChildren(errorBox({ message: `自助终端暂不可用：${e.message}`, rules: [] }));
+      return;
+    }
+  }
+  if (api.signedIn()) start().catch(() => showSignIn());
+  else showSignIn();
 }
+
+boot();

@@ -1,18 +1,17 @@
 // The self-service terminal's pieces: the on-screen keypad and the idle sign-out.
 //
-// The server does not publish an idle timeout, so the terminal's is the named constant
-// TERMINAL_IDLE_SECONDS below (60 s: a public machine must not stay signed in). The URL flag
-// idle_s=N (e.g. /self/?terminal=1&idle_s=3) shortens it for the browser tests; it is only
-// honoured between 1 and TERMINAL_IDLE_SECONDS, so it can never lengthen the timeout.
+// How long a terminal stays signed in without input is policy (auth.terminal_idle_seconds),
+// read from GET /api/v1/terminal/settings before anyone signs in. The URL flag idle_s=N (e.g.
+// /self/?terminal=1&idle_s=3) shortens it for the browser tests; it is honoured only between 1
+// and the policy's seconds, so it can never lengthen the time a public machine stays signed in.
 import { h } from '/common/ui.js';
 
-export const TERMINAL_IDLE_SECONDS = 60;
-// The countdown turns to a warning colour in its last seconds.
+// The countdown turns to a warning colour, and is read out, in its last seconds.
 const IDLE_WARN_SECONDS = 15;
 
-export function idleSeconds(params) {
+export function idleSeconds(params, policySeconds) {
   const n = Number.parseInt(params.get('idle_s') || '', 10);
-  return Number.isInteger(n) && n >= 1 && n <= TERMINAL_IDLE_SECONDS ? n : TERMINAL_IDLE_SECONDS;
+  return Number.isInteger(n) && n >= 1 && n <= policySeconds ? n : policySeconds;
 }
 
 // Starts the countdown shown in banner; any input starts it again; at zero calls onExpire
