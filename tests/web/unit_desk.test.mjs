@@ -31,6 +31,7 @@ export const flows = [
       await signInUnit(t);
       await expectText(page, DEMO.unit.name);
       await expectText(page, '在职参保职工');
+      assertEqual(await page.locator('#tile-arrears').innerText().then((x) => x.includes('0.00 元') && x.includes('无欠费')), true, 'no arrears shown as 0.00 元');
       const menu = page.locator('.catalog-menu');
       assert(await menu.getByRole('button', { name: '用人单位退工登记（退工停保）', exact: true }).count() === 1, 'open item is a menu button');
       const closed = menu.locator('[data-item="svc.query.unit-contributions"]');
@@ -258,6 +259,12 @@ export const flows = [
       await expectText(page, '补缴申请已提交');
       const app = await page.locator('#backpay-result').innerText();
       assert(app.includes('补缴 10 个月') && app.includes('情况说明'), `application with its materials: ${app}`);
+      const appId = /办件编号 (\d+)/.exec(app)[1];
+      await page.getByRole('button', { name: '办件进度', exact: true }).click();
+      await page.getByRole('button', { name: `查看办件 ${appId}` }).click();
+      await expectText(page, `社保和住房公积金补缴（超过六个月不足三年）（编号 ${appId}）`);
+      await expectText(page, '已提交');
+      await expectText(page, '未收到');
     },
   },
   {

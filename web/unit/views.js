@@ -17,10 +17,11 @@ const unitPath = (ctx, rest = '') => `/api/v1/units/${ctx.unitId}${rest}`;
 export async function viewHome(ctx) {
   const main = frame(ctx.main, '单位概况');
   try {
-    const [u, bills, emp] = await Promise.all([
+    const [u, bills, emp, arrears] = await Promise.all([
       ctx.api.get(unitPath(ctx)),
       ctx.api.get(unitPath(ctx, '/bills')),
       ctx.api.get(unitPath(ctx, '/employees?status=current')),
+      ctx.api.get(unitPath(ctx, '/arrears')),
     ]);
     const yes = (b) => (b ? '已办理' : '未办理');
     main.append(card(u.name, facts([
@@ -35,6 +36,9 @@ export async function viewHome(ctx) {
       h('div', { class: 'tile' }, h('p', { class: 'muted' }, '在职参保职工'), h('p', { class: 'amount', id: 'tile-employees' }, `${emp.count} 人`)),
       latest ? h('div', { class: 'tile' }, h('p', { class: 'muted' }, `${latest.month} ${BILL_KIND_ZH[latest.kind] || ''}账单`),
         h('p', { class: 'amount' }, yuanText(latest.total_fen)), h('p', {}, BILL_STATUS_ZH[latest.status] || latest.status)) : null,
+      h('div', { class: `tile${arrears.count ? ' tile-red' : ''}`, id: 'tile-arrears' }, h('p', { class: 'muted' }, '欠费（含滞纳金）'),
+        h('p', { class: 'amount' }, yuanText(arrears.total_fen)),
+        h('p', {}, arrears.count ? `欠费 ${yuan(arrears.amount_fen)} 元，滞纳金 ${yuan(arrears.late_fee_fen)} 元` : '无欠费')),
       h('div', { class: 'tile' }, h('p', { class: 'muted' }, '业务日期'), h('p', { class: 'amount' }, date(ctx.businessDate)))));
   } catch (e) { showError(main, e); }
 }
