@@ -82,6 +82,8 @@ export const flows = [
       await expectText(page, '参保关系变动记录');
       const rows = page.locator('table.data').first().locator('tbody tr');
       assertEqual(await rows.count(), 6, 'six insured relationships');
+      assert((await rows.first().innerText()).startsWith('养老保险'), 'pension comes first');
+      assert((await rows.last().innerText()).startsWith('住房公积金'), 'the housing fund comes last');
       const text = await visibleText(page);
       for (const s of ['养老保险', '住房公积金', '苏州工业园区星海科技有限公司', '2024-11', '至今', '正常参保', '单位参保登记', '2024-11-16', '当前使用']) {
         assert(text.includes(s), `relationships show ${s}`);

@@ -192,9 +192,13 @@ async function viewInfo() {
 
 async function viewRelations() {
   const [r, hist] = await Promise.all([api.get('/api/v1/me/relationships'), api.get(`/api/v1/persons/${me.id}/history`)]);
-  const spans = r.spans || [];
-  const events = spans.flatMap((s) => (s.events || []).map((e) => ({ ...e, insurance_zh: s.insurance_zh || insuranceZh(s.insurance) })));
-  events.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+  // Insurances in their usual order (养老、医疗、失业、工伤、生育、住房公积金), newest span first.
+  const order = ['pension', 'medical', 'unemployment', 'injury', 'maternity', 'housing_fund', 'housing_subsidy'];
+  const rank = (i) => (order.indexOf(i) < 0 ? order.length : order.indexOf(i));
+  const spans = (r.spans || []).slice().sort((a, b) => rank(a.insurance) - rank(b.insurance) ||
+    (a.start_month < b.start_month ? 1 : a.start_month > b.start_month ? -1 : 0));
+  const events = spans.flatMap((s) => (s.events || []).map((e) => ({ ...e, insurance: s.insurance, insurance_zh: s.insurance_zh || insuranceZh(s.insurance) })));
+  events.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0) || rank(a.insurance) - rank(b.insurance));
   page('参保关系',
     table({
       caption: '参保关系', rows: spans,
