@@ -93,7 +93,10 @@ export async function startServer({ binary = process.env.SIPF_BINARY, sourceDir 
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   let exited = null;
-  child.on('exit', (code, sig) => { exited = { code, sig }; });
+  // A runner stopped by a signal or a meson timeout leaves no server behind.
+  const reap = () => { if (!exited) child.kill('SIGKILL'); };
+  process.on('exit', reap);
+  child.on('exit', (code, sig) => { exited = { code, sig }; process.off('exit', reap); });
   const deadline = Date.now() + 20000;
   for (;;) {
     if (exited) throw new Error(`sipf serve exited (${exited.code ?? exited.sig}): ${log.join('')}`);

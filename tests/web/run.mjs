@@ -30,6 +30,13 @@ try {
   process.exit(1);
 }
 
+// On a signal, exit through process.exit so the servers' exit hooks (lib.mjs) stop them;
+// playwright-core closes the browser itself.
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
+// Temp dirs (databases, user-data dirs) still to remove when the runner exits early.
+const leftovers = new Set();
+process.on('exit', () => { for (const d of leftovers) rmSync(d, { recursive: true, force: true }); });
+
 const wanted = process.argv.slice(2);
 const files = readdirSync(here).filter((f) => f.endsWith('.test.mjs'))
   .filter((f) => wanted.length === 0 || wanted.some((w) => f.includes(w))).sort();
@@ -51,7 +58,10 @@ const started = Date.now();
 const templates = new Map();
 function template(opts) {
   const key = `${opts.asOf || BUSINESS_DATE}/${opts.demo !== false}`;
-  if (!templates.has(key)) templates.set(key, makeDatabase({ asOf: opts.asOf, demo: opts.demo }));
+  if (!templates.has(key)) {
+    templates.set(key, makeDatabase({ asOf: opts.asOf, demo: opts.demo }));
+    leftovers.add(templates.get(key).dir);
+  }
   return templates.get(key).db;
 }
 let failed = 0;
@@ -71,9 +81,11 @@ for (const file of files) {
   let server = null;
   let context = null;
   const userData = mkdtempSync(join(tmpdir(), 'sipf-chromium-'));
+  leftovers.add(userData);
   try {
     const opts = mod.options || {};
     server = await startServer({ sourceDir, ...opts, template: template(opts) });
+    leftovers.add(server.dir);
     context = await chromium.launchPersistentContext(userData, {
       executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS,
       locale: 'zh-CN', viewport: { width: 1280, height: 900 },
