@@ -1,4 +1,4 @@
-// Shared helpers of the browser tests (tests/web/*.test.mjs) and their runner (run.mjs).
+// The shared functions of the browser tests (tests/web/*.test.mjs) and their runner (run.mjs).
 //
 // A test file exports `flows`, an array of { name, run }, run(t) being an async function of
 // the flow's context t:

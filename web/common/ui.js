@@ -1,4 +1,4 @@
-// ui.js — small DOM helpers shared by the three desks. Plain DOM, no framework.
+// ui.js — small DOM functions shared by the three desks. Plain DOM, no framework.
 //
 // Contract:
 //   h(tag, attrs, ...children)  an element; attrs keys: class, text, on<Event> (function),
