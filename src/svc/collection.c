@@ -27,6 +27,7 @@
 #include "base/limits.h"
 #include "ledger/ledger.h"
 #include "svc/audit.h"
+#include "svc/contribution.h"
 #include "svc/registry.h"
 #include "svc/registry_person.h"
 #include "svc/registry_unit.h"
@@ -38,6 +39,7 @@ enum {
     COLLECT_ASSESSMENTS_MAX = 4000000,  /* assessment lines of one paid bill */
     COLLECT_SIM_LINES_MAX = 1000000,    /* lines the bank simulator reads */
     COLLECT_ARREARS_MAX = 100000,       /* arrears rows of one unit summed */
+    COLLECT_BACKPAY_MONTHS_MAX = 1200,  /* months one back-payment bill pays */
     COLLECT_REASON_BYTES_MAX = 200,     /* a bank's failure reason */
     HEADER_FIELDS = 7,
     FILE_DETAIL_FIELDS = 10,
@@ -220,6 +222,34 @@ err_kind collect_late_fee(const policy *pol, money_fen amount_fen, date_days due
     return ERR_OK;
 }
 
+/* A bill's late fee on the business date. A back-payment pays months whose
+ * contributions fell due long before the bill: each month's lines carry the
+ * fee from that month's own due day (art. 86: from the day the contribution
+ * fell due), the rest from the bill's. */
+static err_kind bill_late_fee(svc_ctx *ctx, int64_t bill_id, const char *kind, money_fen amount_fen,
+                              date_days due_on, money_fen *fee_out, err_detail *err) {
+    if (strcmp(kind, "backpay") != 0)
+        return collect_late_fee(ctx->pol, amount_fen, due_on, ctx->business_date, fee_out, err);
+    store_stmt *st;
+    err_kind k = store_prepare(ctx->tx, STORE_Q_COLLECT_BILL_MONTH_SUMS, &st, err);
+    if (k) return k;
+    store_bind_int(st, 1, bill_id);
+    store_bind_int(st, 2, COLLECT_BACKPAY_MONTHS_MAX);
+    bool row = false;
+    money_fen total = 0;
+    while (!(k = store_step(st, &row, err)) && row) {
+        date_days due = 0;
+        money_fen fee = 0;
+        k = contrib_due_on(ctx->pol, (month_ym)store_col_int(st, 0), &due, err);
+        if (!k) k = collect_late_fee(ctx->pol, store_col_int(st, 1), due, ctx->business_date, &fee, err);
+        if (k) break;
+        total += fee;
+    }
+    store_stmt_done(st);
+    if (!k) *fee_out = total;
+    return k;
+}
+
 /* ---- overdue bills ---- */
 
 static err_kind mark_overdue(svc_ctx *ctx, int64_t unit_id, int *marked, err_detail *err) {
@@ -281,7 +311,8 @@ static err_kind cand_read(svc_ctx *ctx, store_stmt *st, bool person, cand *c, er
                 .month = (month_ym)store_col_int(st, 6), .amount_fen = store_col_int(st, 7)};
     date_days due = 0;
     err_kind k = date_parse(store_col_text(st, 8), "due_on", &due, err);
-    if (!k && !person) k = collect_late_fee(ctx->pol, c->amount_fen, due, ctx->business_date, &c->fee_fen, err);
+    if (!k && !person)
+        k = bill_late_fee(ctx, c->bill_id, store_col_text(st, 9), c->amount_fen, due, &c->fee_fen, err);
     return k;
 }
 
@@ -1264,7 +1295,7 @@ static err_kind arrears_item(svc_ctx *ctx, store_stmt *st, json_t **item, arrear
     date_days due = 0;
     money_fen amount = store_col_int(st, 3), fee = 0;
     err_kind k = date_parse(store_col_text(st, 4), "due_on", &due, err);
-    if (!k) k = collect_late_fee(ctx->pol, amount, due, ctx->business_date, &fee, err);
+    if (!k) k = bill_late_fee(ctx, store_col_int(st, 0), store_col_text(st, 2), amount, due, &fee, err);
     if (k) return k;
     int64_t days = ctx->business_date > due ? (int64_t)ctx->business_date - due : 0;
     *item = json_pack("{s:I, s:o, s:s, s:I, s:o, s:I, s:I, s:I, s:s, s:s}", "bill_id",

@@ -636,6 +636,13 @@ static date_days due_date(month_ym m, int day) {
     return date_from_ymd(y, mo, day < 1 ? 1 : day > last ? last : day);
 }
 
+err_kind contrib_due_on(const policy *pol, month_ym month, date_days *out, err_detail *err) {
+    int64_t day = 0;
+    err_kind k = policy_get_int(pol, "contrib.due_day", month_first_day(month), &day, err);
+    if (!k) *out = due_date(month, (int)day);
+    return k;
+}
+
 static err_kind bill_find(svc_ctx *ctx, store_query q, int64_t owner_id, month_ym month, int64_t *id_out,
                           err_detail *err) {
     store_stmt *st;

@@ -55,6 +55,10 @@ typedef struct contrib_quote {
 err_kind contrib_quote_compute(const policy *pol, const contrib_quote_in *in, contrib_quote *out,
                                err_detail *err);
 
+/* The day a unit's contributions of a month fall due: contrib.due_day of
+ * that month (held within the month's days). */
+err_kind contrib_due_on(const policy *pol, month_ym month, date_days *out, err_detail *err);
+
 /* The base for a wage in a month: held within the policy year's limits. */
 err_kind contrib_base_clamp(const policy *pol, month_ym month, money_fen wage_fen,
                             money_fen *base_fen_out, err_detail *err);

@@ -785,6 +785,31 @@ static void credits_need_the_business_opened(void **state) {
     json_decref(med_ok("2026-03", json_pack("{s:b}", "generate", 1)));
 }
 
+/* Each back-paid month carries the late fee from its own due day (the 25th
+ * of that month), 0.05% a day, to the day the collection file is made. */
+static void a_back_payment_carries_each_months_late_fee(void **state) {
+    int64_t p = enrol("351", "补滞", "2025-01-01");
+    char sql[256];
+    snprintf(sql, sizeof sql, "UPDATE units SET bank_name = '中国工商银行', bank_account = '6222000011112222', "
+             "collection_agreement = 1 WHERE id = %lld", (long long)unit);
+    raw_exec(sql);
+    backpay_in in = req(p, BIT(INS_PENSION) | BIT(INS_MEDICAL), "2025-12", "2026-02");
+    json_decref(bp_ok(&in));
+    tu_env_commit(e);
+    as(ROLE_FINANCE);
+    on("2026-03-20");
+    json_t *files = NULL;
+    err_detail err = {0};
+    if (collect_make_files(&e->ctx, m("2026-03"), NULL, &files, &err)) fail_msg("files: %s", err.message);
+    /* 268,000 fen a month (pension 1,280 + 640, medical 600 + 160 yuan):
+     * December 85 days late, January 54, February 23 */
+    money_fen want = 11390 + 7236 + 3082;   /* 268000 x 0.0005 x 85, x 54, x 23 */
+    const json_t *f = json_array_get(json_object_get(files, "files"), 0);
+    assert_int_equal(jint(f, "late_fee_fen"), want);
+    assert_int_equal(jint(f, "total_fen"), 3 * 268000 + want);
+    json_decref(files);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(six_months_back_is_done_directly, setup, teardown),
@@ -803,6 +828,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(generated_credits_count_active_and_retired_members, setup, teardown),
         cmocka_unit_test_setup_teardown(saved_credits_are_fixed, setup, teardown),
         cmocka_unit_test_setup_teardown(credits_need_the_business_opened, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_back_payment_carries_each_months_late_fee, setup, teardown),
         cmocka_unit_test_setup_teardown(imported_credits_list_every_bad_line, setup, teardown),
         cmocka_unit_test_setup_teardown(credits_reach_the_medical_accounts_when_collected, setup, teardown),
         cmocka_unit_test_setup_teardown(a_failing_store_leaves_each_operation_whole_or_absent, setup, teardown),
