@@ -27,7 +27,8 @@ static void usage_all(FILE *f) {
     for (int i = 0; i < COMMAND_COUNT; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\ncommon options:\n"
-               "  --db PATH          SQLite database file (default var/sipf.db, or $SIPF_DB)\n"
+               "  --db PATH|URL      SQLite database file, or postgres://USER@HOST:PORT/DB\n"
+               "                     (default var/sipf.db, or $SIPF_DB)\n"
                "  --listen HOST:PORT listen address (default 127.0.0.1:8080)\n"
                "  --policy DIR       policy directory (default the repository's policy/)\n"
                "  --as-of DATE       business date YYYY-MM-DD (default today, Beijing time)\n"

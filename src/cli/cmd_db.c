@@ -22,7 +22,9 @@ int cmd_migrate(cli_opts *o) {
     if (!k) k = store_schema_version(env.st, &version, &err);
     cli_env_close(&env);
     if (k) return cli_fail(&err);
-    printf("数据库 %s：应用迁移 %d 个，结构版本 %d；服务事项目录 %d 项\n", o->db, applied, version, items);
+    char shown[512];
+    printf("数据库 %s：应用迁移 %d 个，结构版本 %d；服务事项目录 %d 项\n", store_url_shown(o->db, shown, sizeof shown),
+           applied, version, items);
     return 0;
 }
 
@@ -51,7 +53,8 @@ int cmd_seed_demo(cli_opts *o) {
     if (!k) k = cli_env_end(&env, demo_seed(&env.ctx, &err), &err);
     cli_env_close(&env);
     if (k) return cli_fail(&err);
-    printf("演示数据已写入 %s（sipf seed-demo --list 列出演示账号）\n", o->db);
+    char shown[512];
+    printf("演示数据已写入 %s（sipf seed-demo --list 列出演示账号）\n", store_url_shown(o->db, shown, sizeof shown));
     return 0;
 }
 

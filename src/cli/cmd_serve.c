@@ -61,7 +61,7 @@ int cmd_serve(cli_opts *o) {
         cli_env_close(&env);
         return cli_fail(&err);
     }
-    char date[DATE_STR_BYTES] = "今天";
+    char date[DATE_STR_BYTES] = "今天", shown[512];
     if (o->as_of) date_format(o->as_of, date);
     printf("sipf %s 已启动 / listening\n"
            "  个人（自助终端与个人网厅）  http://%s/self/\n"
@@ -70,7 +70,8 @@ int cmd_serve(cli_opts *o) {
            "  API                         http://%s/api/v1/  （说明见 docs/openapi.yaml）\n"
            "  健康检查                    http://%s/healthz\n"
            "  数据库 %s；业务日期 %s；Ctrl-C 停止\n",
-           SIPF_VERSION, o->listen, o->listen, o->listen, o->listen, o->listen, o->db, date);
+           SIPF_VERSION, o->listen, o->listen, o->listen, o->listen, o->listen,
+           store_url_shown(o->db, shown, sizeof shown), date);
     fflush(stdout);
     int sig = 0;
     sigwait(&set, &sig);

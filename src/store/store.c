@@ -1,5 +1,6 @@
 #include <assert.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,15 @@ err_kind store_open(const char *url, store **out, err_detail *err) {
     if (is_postgres_url(url)) return store_pg_open(url, out, err);
     if (strncmp(url, "sqlite:", 7) == 0) url += 7;
     return store_sqlite_open(url, out, err);
+}
+
+const char *store_url_shown(const char *url, char *buf, size_t cap) {
+    const char *scheme = strstr(url, "://");
+    const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
+    const char *colon = at ? memchr(scheme + 3, ':', (size_t)(at - (scheme + 3))) : NULL;
+    if (!is_postgres_url(url) || !colon) snprintf(buf, cap, "%s", url);
+    else snprintf(buf, cap, "%.*s***%s", (int)(colon + 1 - url), url, at);
+    return buf;
 }
 
 void store_close(store *s) {

@@ -19,6 +19,7 @@
 #define SIPF_STORE_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/err.h"
@@ -34,9 +35,12 @@ typedef struct store store;
 typedef struct store_tx store_tx;
 typedef struct store_stmt store_stmt;
 
-/* url: a file path, "sqlite:PATH", or "postgres://..." (refused until that
- * engine lands, ERR_CONFIG "engine_unavailable"). */
+/* url: a file path, "sqlite:PATH", or a libpq URL "postgres://..." /
+ * "postgresql://..." (the PostgreSQL engine; docs/scaling.md). */
 err_kind store_open(const char *url, store **out, err_detail *err);
+/* The url as it may be shown or logged: a password in it replaced by "***".
+ * Returns buf. */
+const char *store_url_shown(const char *url, char *buf, size_t cap);
 void store_close(store *s);
 const char *store_engine_name(const store *s);
 

@@ -158,6 +158,11 @@ static void urls(void **state) {
     assert_string_equal(e.code, "store_open");
     assert_null(s2);
     assert_int_equal(store_open("", &s2, &e), ERR_INVALID);
+    char buf[128];
+    assert_string_equal(store_url_shown("postgres://sipf:s3cret@db1:5432/sipf", buf, sizeof buf),
+                        "postgres://sipf:***@db1:5432/sipf");
+    assert_string_equal(store_url_shown("postgresql://sipf@db1/sipf", buf, sizeof buf), "postgresql://sipf@db1/sipf");
+    assert_string_equal(store_url_shown("var/a:b@c.db", buf, sizeof buf), "var/a:b@c.db");
     assert_int_equal(store_open("/nonexistent-dir/x/y.db", &s2, &e), ERR_UNAVAILABLE);
     assert_null(s2);
 }
