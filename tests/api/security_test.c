@@ -417,6 +417,82 @@ static void unit_token_with_another_units_ids_in_body_is_refused(void **state) {
     assert_true(employed_at(unit_b_id, person_b_id));
 }
 
+/* For a path with the caller's own records: unit A, the month and year of the
+ * business date, 1 for other ids. */
+static bool own_value(const char *pattern, const char *param, char out[24]) {
+    if (strncmp(pattern, "/api/v1/units/", 14) == 0) snprintf(out, 24, "%lld", (long long)unit_a_id);
+    else if (strcmp(param, "month") == 0) snprintf(out, 24, "2026-11");
+    else if (strcmp(param, "year") == 0 || strcmp(param, "period") == 0) snprintf(out, 24, "2026");
+    else snprintf(out, 24, "1");
+    return true;
+}
+
+static bool ends_with(const char *s, const char *tail) {
+    size_t n = strlen(s), t = strlen(tail);
+    return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
+/* The seed's placeholder dates and months made real, so that a refusal is
+ * about whose record it is, not the form. */
+static void well_formed_dates(json_t *body) {
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v) {
+        if (!json_is_string(v)) continue;
+        if (ends_with(key, "date")) json_object_set_new(body, key, json_string("2026-11-02"));
+        else if (ends_with(key, "month")) json_object_set_new(body, key, json_string("2026-10"));
+    }
+}
+
+/* Sends every write route token's role may call, whose seed body names
+ * `member` at its top level, with that member set to id (and id_number
+ * dropped, which some routes take instead); the path's ids are the caller's
+ * own (unit A, else 1). Must: never a 2xx or a 5xx. Returns how many. */
+static int walk_body_ids(const char *token, svc_role role, const char *member, int64_t id,
+                         bool unit_paths_only) {
+    int tried = 0;
+    for (int i = 0; i < api_route_count; i++) {
+        const api_route *rt = &api_routes[i];
+        if (!writes(rt) || rt->roles == ROLES_PUBLIC || !(rt->roles & ROLE_BIT(role)) ||
+            (unit_paths_only && strncmp(rt->pattern, "/api/v1/units/{id}", 18) != 0))
+            continue;
+        char *seed = seed_body(rt);
+        json_t *body = json_loads(seed, 0, NULL);
+        free(seed);
+        if (!json_object_get(body, member)) {
+            json_decref(body);
+            continue;
+        }
+        json_object_set_new(body, member, json_integer(id));
+        json_object_del(body, "id_number");
+        well_formed_dates(body);
+        char path[256], *text = json_dumps(body, JSON_COMPACT);
+        fill_path(rt->pattern, own_value, path, sizeof path);
+        tu_resp r = tu_http(srv, rt->method, path, token, text, NULL);
+        if (r.status / 100 == 2 || r.status >= 500)
+            fail_msg("%s %s with %s of another: %ld %s (body %s)", rt->method, path, member, r.status, r.body, text);
+        tu_resp_free(&r);
+        free(text);
+        json_decref(body);
+        tried++;
+    }
+    return tried;
+}
+
+/* Tries: every write route a unit operator may call whose body names a
+ * unit_id, with unit B's; those under /units/{id} (unit A's own) whose body
+ * names a person_id, with a person not employed by A; every write route a
+ * person may call whose body names a person_id, with another person's.
+ * Must: never a 2xx or 5xx. */
+static void other_ids_in_every_body_are_refused(void **state) {
+    int tried = walk_body_ids(unit_a, ROLE_UNIT, "unit_id", unit_b_id, false);
+    tried += walk_body_ids(unit_a, ROLE_UNIT, "person_id", person_b_id, true);
+    int by_person = walk_body_ids(person_a, ROLE_PERSON, "person_id", person_b_id, false);
+    print_message("%d write routes sent another unit's or person's id in the body as unit A, %d as person A\n",
+                  tried, by_person);
+    assert_true(tried >= 5 && by_person >= 5);
+}
+
 /* ---- static files ---- */
 
 /* Tries: leaving web/ by the static file path: plain, percent-encoded
@@ -452,16 +528,6 @@ static const char *token_for(const api_route *rt) {
     if (rt->roles & ROLE_BIT(ROLE_UNIT)) return unit_a;
     if (rt->roles & ROLE_BIT(ROLE_PERSON)) return person_a;
     return NULL;
-}
-
-/* For a path with the caller's own records: unit A, the month and year of the
- * business date, 1 for other ids. */
-static bool own_value(const char *pattern, const char *param, char out[24]) {
-    if (strncmp(pattern, "/api/v1/units/", 14) == 0) snprintf(out, 24, "%lld", (long long)unit_a_id);
-    else if (strcmp(param, "month") == 0) snprintf(out, 24, "2026-11");
-    else if (strcmp(param, "year") == 0 || strcmp(param, "period") == 0) snprintf(out, 24, "2026");
-    else snprintf(out, 24, "1");
-    return true;
 }
 
 static int texts_sent;
@@ -621,6 +687,7 @@ int main(void) {
         cmocka_unit_test(unit_token_with_another_units_ids_is_refused),
         cmocka_unit_test(person_token_with_another_persons_ids_is_refused),
         cmocka_unit_test(unit_token_with_another_units_ids_in_body_is_refused),
+        cmocka_unit_test(other_ids_in_every_body_are_refused),
         cmocka_unit_test(static_path_traversal_is_refused),
         cmocka_unit_test(sql_metacharacters_and_long_strings_never_5xx),
         cmocka_unit_test(signin_flood_from_one_address_is_rate_limited),
