@@ -5,8 +5,8 @@
 // for admins, the audit trail of a record.
 import { createApi } from '/common/api.js';
 import { h, table, form, signInForm, catalogMenu, router, userBar, printView, notice } from '/common/ui.js';
-import { yuan, yuanText, date, month } from '/common/fmt.js';
-import { card, facts, badge, frame, showError, ok, sideFixed, APP_STATE_ZH, ROLE_ZH, CHANNEL_ZH, DATE } from '/unit/lib.js';
+import { yuan, yuanText, date, month, applicationStateZh, spanStatusZh } from '/common/fmt.js';
+import { card, facts, badge, frame, showError, ok, sideFixed, APP_STATES, ROLE_ZH, CHANNEL_ZH, DATE } from '/unit/lib.js';
 import { VIEW_FNS } from '/unit/views.js';
 
 const api = createApi({ desk: 'counter', channel: 'counter' });
@@ -128,7 +128,7 @@ async function viewPerson(rest) {
     main.append(h('div', { id: 'person-spans' }, card('参保关系', table({ caption: '全部参保关系', hiddenCaption: true, columns: [
       { label: '险种', value: (s) => s.insurance_zh }, { label: '单位', value: (s) => s.unit_name || '个人' },
       { label: '起始月份', value: (s) => month(s.start_month) }, { label: '终止月份', value: (s) => month(s.end_month) },
-      { label: '状态', value: (s) => (s.status === 'normal' ? '正常参保' : s.status) }, { label: '原因', value: (s) => s.reason }],
+      { label: '状态', value: (s) => spanStatusZh(s.status) }, { label: '原因', value: (s) => s.reason }],
     rows: rel.spans || [], empty: '没有参保关系' }))));
     main.append(await personRecords(id));
     main.append(card('个人账户', table({ caption: '账户余额', hiddenCaption: true, columns: [
@@ -316,7 +316,7 @@ async function viewQueue() {
   mark('queue');
   frame(main, '办件队列', '按办结期限排序；已逾期的标红，1 个工作日内到期的标黄。');
   const state = h('select', { id: 'q-state' }, h('option', { value: '' }, '全部状态'),
-    Object.entries(APP_STATE_ZH).map(([k, v]) => h('option', { value: k }, v)));
+    APP_STATES.map((k) => h('option', { value: k }, applicationStateZh(k))));
   const item = h('select', { id: 'q-item' }, h('option', { value: '' }, '全部事项'));
   const due = h('select', { id: 'q-due' }, h('option', { value: '' }, '全部期限'),
     Object.entries(DUE).map(([k, [v]]) => h('option', { value: k }, v)));
@@ -397,7 +397,7 @@ async function viewApp(rest) {
       buttons, h('p', { class: 'muted' }, ROLE_NOTE)),
     card('办理过程', table({ caption: '办理过程', hiddenCaption: true, columns: [
       { label: '时间', value: (e) => String(e.at || '').replace('T', ' ').slice(0, 16) }, { label: '角色', value: (e) => ROLE_ZH[e.actor_role] || e.actor_role },
-      { label: '环节', value: (e) => APP_STATE_ZH[e.to] || e.to }, { label: '说明', value: (e) => e.note || '—' }], rows: a.events || [] })));
+      { label: '环节', value: (e) => applicationStateZh(e.to) }, { label: '说明', value: (e) => e.note || '—' }], rows: a.events || [] })));
   }
   try { await draw(); } catch (e) { showError(main, e); }
 }

@@ -3,24 +3,20 @@
 // building blocks (cards, facts lists, state badges).
 import { h, errorBox, notice } from '/common/ui.js';
 import { ApiError } from '/common/api.js';
+import { insuranceZh } from '/common/fmt.js';
 
-export const INSURANCES = [
-  { key: 'pension', zh: '养老保险' },
-  { key: 'medical', zh: '医疗保险' },
-  { key: 'unemployment', zh: '失业保险' },
-  { key: 'injury', zh: '工伤保险' },
-  { key: 'maternity', zh: '生育保险' },
-  { key: 'housing_fund', zh: '住房公积金' },
-  { key: 'housing_subsidy', zh: '住房补贴' },
-];
-export const insuranceZh = (k) => (INSURANCES.find((i) => i.key === k) || { zh: k }).zh;
+// The insurances in the order the desks list them; their Chinese names are web/common's.
+export const INSURANCES = ['pension', 'medical', 'unemployment', 'injury', 'maternity', 'housing_fund', 'housing_subsidy']
+  .map((key) => ({ key, zh: insuranceZh(key) }));
+export { insuranceZh };
 const SHORT_ZH = { pension: '养老', medical: '医疗', unemployment: '失业', injury: '工伤', maternity: '生育', housing_fund: '公积金', housing_subsidy: '住房补贴' };
 
 export const BILL_STATUS_ZH = { draft: '待确认', confirmed: '已确认', sent: '已托收', paid: '已到账', failed: '扣款失败' };
 export const BILL_KIND_ZH = { regular: '月缴费', backpay: '补缴', difference: '基数差额', subsidy: '医疗补助' };
 export const ROLE_ZH = { person: '参保人', unit: '单位经办人', clerk: '柜员', reviewer: '审核员', finance: '财务', admin: '管理员', system: '系统' };
 export const CHANNEL_ZH = { portal: '个人网厅', terminal: '自助终端', unit_client: '单位客户端', counter: '柜面', institution: '机构', cli: '中心后台' };
-export const APP_STATE_ZH = { submitted: '已提交', accepted: '已受理', approved: '已批准', refused: '已退回', completed: '已办结' };
+// The states of an application in the order of its life (their words: fmt.applicationStateZh).
+export const APP_STATES = ['submitted', 'accepted', 'approved', 'refused', 'completed'];
 
 // "1,234.5" or "1234.56" yuan -> integer fen, by string arithmetic (no floating point);
 // null when it is not money with at most two decimals.

@@ -4,10 +4,10 @@
 // (counter true: the bodies name unit_id, as the counter's routes require), so the unit and
 // the clerk see one screen for one operation.
 import { h, table, form, printView, notice, errorBox } from '/common/ui.js';
-import { yuan, yuanText, date, month, maskId } from '/common/fmt.js';
+import { yuan, yuanText, date, month, maskId, applicationStateZh, spanStatusZh } from '/common/fmt.js';
 import {
   card, facts, badge, frame, showError, ok, postFile, spanList, insuranceChecks, parseYuan, yuanError,
-  BILL_STATUS_ZH, BILL_KIND_ZH, APP_STATE_ZH, monthOf, addMonths, insuranceZh, DATE, MONTH, zhFile,
+  BILL_STATUS_ZH, BILL_KIND_ZH, monthOf, addMonths, insuranceZh, DATE, MONTH, zhFile,
 } from '/unit/lib.js';
 
 const withUnit = (ctx, body) => (ctx.counter ? { ...body, unit_id: ctx.unitId } : body);
@@ -108,7 +108,7 @@ export async function viewEmployees(ctx) {
         caption: '参保关系（本单位）',
         columns: [
           { label: '险种', value: (s) => s.insurance_zh }, { label: '起始月份', value: (s) => month(s.start_month) },
-          { label: '终止月份', value: (s) => month(s.end_month) }, { label: '状态', value: (s) => (s.status === 'normal' ? '正常参保' : s.status) },
+          { label: '终止月份', value: (s) => month(s.end_month) }, { label: '状态', value: (s) => spanStatusZh(s.status) },
         ],
         rows: p.spans || [],
       })));
@@ -437,7 +437,7 @@ export async function viewBackpay(ctx, preset) {
       } else {
         const a = r.application;
         out.append(card('补缴申请已提交', notice(`补缴 ${r.months_back} 个月，需经审核，已提交申请（办件编号 ${a.id}），审核通过后生成补缴账单。`, 'warn'),
-          facts([['办件编号', String(a.id)], ['事项', a.item_name], ['状态', a.state_zh || APP_STATE_ZH[a.state]], ['提交日期', date(a.submitted_on)]]),
+          facts([['办件编号', String(a.id)], ['事项', a.item_name], ['状态', a.state_zh || applicationStateZh(a.state)], ['提交日期', date(a.submitted_on)]]),
           h('h3', {}, '请将以下材料交至服务窗口'),
           h('ol', { class: 'materials' }, (a.materials || []).map((m) => h('li', {}, m.name)))));
       }
@@ -595,7 +595,7 @@ export async function viewApplications(ctx, appId) {
         facts([['状态', a.state_zh], ['提交日期', date(a.submitted_on)], ['受理日期', date(a.accepted_on)], ['办结期限', date(a.deadline_on)],
           ['审核日期', date(a.decided_on)], ['审核意见', a.decision_reason || '—']]),
         table({ caption: '材料', columns: [{ label: '材料', value: (m) => m.name }, { label: '窗口收到', value: (m) => (m.received ? '已收到' : '未收到') }], rows: a.materials || [] }),
-        table({ caption: '办理过程', columns: [{ label: '日期', value: (e) => date(e.business_date) }, { label: '环节', value: (e) => APP_STATE_ZH[e.to] || e.to },
+        table({ caption: '办理过程', columns: [{ label: '日期', value: (e) => date(e.business_date) }, { label: '环节', value: (e) => applicationStateZh(e.to) },
           { label: '说明', value: (e) => e.note || '—' }], rows: a.events || [] }),
         h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => ctx.go('#/applications') }, '返回办件列表'))));
       return;
