@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,7 +49,9 @@ static uint32_t hash_of(const char *s) {
 }
 
 /* The slot of key: its own, else a free one, else the one seen longest ago. */
-static bucket *slot_of(ratelimit *r, const char *key, int64_t now_ms) {
+static bucket *slot_of(ratelimit *r, const char *full_key, int64_t now_ms) {
+    char key[RATELIMIT_KEY_BYTES];   /* as stored, so that a long key finds itself again */
+    snprintf(key, sizeof key, "%s", full_key);
     uint32_t h = hash_of(key);
     bucket *oldest = NULL;
     for (int i = 0; i < RATELIMIT_PROBES; i++) {
@@ -59,10 +62,7 @@ static bucket *slot_of(ratelimit *r, const char *key, int64_t now_ms) {
             (!free_slot && oldest->key[0] && b->seen_ms < oldest->seen_ms))
             oldest = b;
     }
-    size_t n = strlen(key);
-    if (n >= RATELIMIT_KEY_BYTES) n = RATELIMIT_KEY_BYTES - 1;
-    memcpy(oldest->key, key, n);
-    oldest->key[n] = 0;
+    memcpy(oldest->key, key, sizeof key);
     oldest->tokens = r->burst;
     oldest->seen_ms = now_ms;
     return oldest;

@@ -33,6 +33,10 @@ static void addresses_are_separate(void **state) {
     assert_int_equal(retry, 60);
     assert_true(ratelimit_take(r, "10.0.0.2", 5000, &retry));
     assert_true(ratelimit_take(r, "::1", 5000, &retry));
+    /* a key longer than a slot holds is still one bucket */
+    static const char long_key[] = "fe80:0000:0000:0000:0000:0000:0000:0001%interface-name-0";
+    assert_true(ratelimit_take(r, long_key, 5000, &retry));
+    assert_false(ratelimit_take(r, long_key, 5000, &retry));
     assert_false(ratelimit_take(r, "10.0.0.1", 1000, &retry));
     ratelimit_destroy(r);
 }
