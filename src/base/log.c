@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "base/date.h"
@@ -36,11 +37,20 @@ void log_json(log_level level, const char *msg, json_t *fields) {
     char *line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(6));
     json_decref(o);
     if (!line) return;
+    /* The line and its newline in one write: stderr is unbuffered, and a
+     * request's line is on the path of every request. */
+    size_t n = strlen(line);
+    char *with_nl = realloc(line, n + 2);
+    if (!with_nl) {
+        free(line);
+        return;
+    }
+    with_nl[n] = '\n';
+    with_nl[n + 1] = 0;
     pthread_mutex_lock(&log_mu);
-    fputs(line, stderr);
-    fputc('\n', stderr);
+    fwrite(with_nl, 1, n + 1, stderr);
     pthread_mutex_unlock(&log_mu);
-    free(line);
+    free(with_nl);
 }
 
 void log_msg(log_level level, const char *fmt, ...) {
