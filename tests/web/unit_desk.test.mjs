@@ -112,10 +112,10 @@ export const flows = [
       assert(res.includes('养老保险') && res.includes('2026-11'), `spans listed from 2026-11: ${res}`);
       await t.screenshot('参保登记');
       await page.getByRole('button', { name: '提交参保登记' }).click();
-      const box = page.locator('#enrol-form .error-box');
-      await box.waitFor();
-      const refusal = await box.innerText();
-      assert(refusal.includes('already_employed'), `second enrolment refused with its rule: ${refusal}`);
+      const err = page.locator('#enrol-form .field.invalid', { has: page.getByLabel('证件号码', { exact: true }) }).locator('.field-error');
+      await err.waitFor();
+      const refusal = await err.innerText();
+      assert(refusal.includes('already_employed'), `second enrolment refused next to the ID number with its rule: ${refusal}`);
     },
   },
   {
@@ -159,9 +159,9 @@ export const flows = [
       assert(res.includes('本人辞职') && res.includes('2026-11'), `reason and end month shown: ${res}`);
       await t.screenshot('退工');
       await page.getByRole('button', { name: '办理退工' }).click();
-      const box = page.locator('#terminate-form .error-box');
-      await box.waitFor();
-      assert((await box.innerText()).includes('not_employed'), 'a second termination is refused with not_employed');
+      const err = page.locator('#terminate-form .field.invalid .field-error');
+      await err.waitFor();
+      assert((await err.innerText()).includes('not_employed'), 'a second termination is refused next to the ID number with not_employed');
     },
   },
   {
@@ -178,9 +178,9 @@ export const flows = [
       await expectText(page, `已将${NEW_HIRE.name}的退工原因改为“劳动合同期满终止”（已修改 1 次）`);
       await f.getByLabel('新的退工原因', { exact: true }).selectOption({ label: '用人单位解除劳动合同' });
       await page.getByRole('button', { name: '修改退工原因', exact: true }).click();
-      const box = f.locator('.error-box');
-      await box.waitFor();
-      assert((await box.innerText()).includes('reason_changes_exhausted'), 'a second change is refused: the one change is used');
+      const err = f.locator('.field.invalid .field-error');
+      await err.waitFor();
+      assert((await err.innerText()).includes('reason_changes_exhausted'), 'a second change is refused next to the employee: the one change is used');
     },
   },
   {
@@ -255,6 +255,10 @@ export const flows = [
       const direct = await page.locator('#backpay-result').innerText();
       assert(direct.includes('已生成补缴账单（补缴 5 个月）'), `direct back-payment: ${direct}`);
       await t.screenshot('补缴账单');
+      await fillBackpay('2026-01', '2026-02');
+      const why = page.locator('#backpay-form .field.invalid', { has: page.getByLabel('情况说明', { exact: true }) }).locator('.field-error');
+      await why.waitFor();
+      assert((await why.innerText()).includes('reason_missing'), 'a back-payment needing review is refused without its 情况说明, next to the field');
       await fillBackpay('2026-01', '2026-02', '入职时漏报养老保险');
       await expectText(page, '补缴申请已提交');
       const app = await page.locator('#backpay-result').innerText();

@@ -126,6 +126,12 @@ export async function viewEnrol(ctx) {
   const f = form({
     id: 'enrol-form',
     legend: '登记一名职工',
+    ruleFields: {
+      already_employed: 'id_number', already_insured: 'id_number', person_retired: 'id_number', document_kind_mismatch: 'id_kind',
+      name_mismatch: 'name', birth_date_missing: 'birth_date', age_below_min: 'birth_date', age_at_retirement: 'birth_date',
+      sex_missing: 'sex', start_date_future: 'start_date', nationality_missing: 'nationality', nationality_mismatch: 'nationality',
+      contract_end_missing: 'contract_end', contract_end_before_start: 'contract_end',
+    },
     submitLabel: '提交参保登记',
     fields: [
       { name: 'id_kind', label: '证件类型', type: 'select', value: 'resident', options: [
@@ -220,6 +226,7 @@ export async function viewTerminate(ctx, idNumber) {
   const f = form({
     id: 'terminate-form',
     submitLabel: '办理退工',
+    ruleFields: { not_employed: 'id_number', end_before_start: 'end_date', invalid_reason: 'reason' },
     fields: [
       { name: 'id_number', label: '证件号码', required: true, value: decodeURIComponent(idNumber || '') },
       { name: 'end_date', label: '离职日期', ...DATE, required: true, value: ctx.businessDate },
@@ -258,6 +265,7 @@ async function reasonChangeCard(ctx, reasons) {
   }
   const f = form({
     id: 'reason-form', legend: '修改退工原因', submitLabel: '修改退工原因',
+    ruleFields: { not_terminated: 'employment', reason_changes_exhausted: 'employment', insured_elsewhere: 'employment', invalid_reason: 'reason', reason_unchanged: 'reason' },
     fields: [
       { name: 'employment', label: '离职职工', type: 'select', required: true, options: [{ value: '', label: options.length ? '请选择' : '没有离职职工' }, ...options] },
       { name: 'reason', label: '新的退工原因', type: 'select', required: true, options: [{ value: '', label: '请选择' }, ...reasons.map((r) => ({ value: r.key, label: r.name_zh }))] },
@@ -277,6 +285,7 @@ export async function viewBases(ctx) {
   const out1 = h('div', { id: 'base-result', 'aria-live': 'polite' });
   const declare = form({
     id: 'base-form', legend: '申报一名职工', submitLabel: '申报缴费基数',
+    ruleFields: { not_employed: 'id_number', from_month_before_hire: 'from_month', from_month_out_of_range: 'from_month', month_already_assessed: 'from_month' },
     fields: [
       { name: 'id_number', label: '证件号码', required: true },
       { name: 'wage', label: '月工资（元）', required: true, inputmode: 'decimal', hint: '例如 8000.00' },
@@ -309,6 +318,7 @@ export async function viewBases(ctx) {
   const out3 = h('div', { id: 'raise-result', 'aria-live': 'polite' });
   const raise = form({
     id: 'raise-form', legend: '基数上调及差额补收', submitLabel: '上调缴费基数',
+    ruleFields: { not_insured_here: 'id_number', not_current_year: 'from_month', not_upward: 'wage' },
     fields: [
       { name: 'id_number', label: '证件号码', required: true },
       { name: 'wage', label: '新月工资（元）', required: true, inputmode: 'decimal' },
@@ -415,6 +425,7 @@ export async function viewBackpay(ctx, preset) {
   } catch { /* the list below is then empty */ }
   const f = form({
     id: 'backpay-form', submitLabel: '提交补缴',
+    ruleFields: { months_reversed: 'to_month', not_past: 'to_month', too_old: 'from_month', hf_too_old: 'from_month', reason_missing: 'reason' },
     fields: [
       { name: 'id_number', label: '证件号码', required: true },
       { name: 'from_month', label: '补缴起始月份', ...MONTH, required: true },
@@ -474,6 +485,7 @@ export async function viewSubsidy(ctx) {
   const out = h('div', { id: 'med-result', 'aria-live': 'polite' });
   const f = form({
     id: 'med-form', legend: '医疗补助增记个人账户', submitLabel: '保存医疗补助',
+    ruleFields: { not_member: 'lines', duplicate_person: 'lines', no_medical_span: 'lines', no_members: 'mode' },
     fields: [
       { name: 'month', label: '所属月份', ...MONTH, required: true, value: monthOf(ctx.businessDate) },
       { name: 'mode', label: '方式', type: 'select', value: 'generate', options: [
