@@ -119,6 +119,35 @@ export const flows = [
     },
   },
   {
+    name: '登记外籍职工：缴存比例超出范围时在字段旁说明范围',
+    async run(t) {
+      const { page } = t;
+      await signInUnit(t);
+      await openMenuItem(page, '港澳台及外籍员工参保登记');
+      const f = page.locator('#enrol-form');
+      await f.getByLabel('证件类型', { exact: true }).selectOption('passport');
+      await fill(page, '证件号码', 'C01X00T47');
+      await fill(page, '姓名', 'Anna Schmidt');
+      await f.getByLabel('用工类型', { exact: true }).selectOption('foreign');
+      await f.getByLabel('性别', { exact: true }).selectOption('F');
+      await fill(page, '出生日期', '1990-04-02');
+      await fill(page, '国籍（地区）代码', 'DEU');
+      await fill(page, '劳动合同终止日期', '2028-11-15');
+      await f.getByLabel('缴存住房公积金', { exact: true }).selectOption('true');
+      await fill(page, '住房公积金缴存比例（%）', '15');
+      await page.getByRole('button', { name: '提交参保登记' }).click();
+      const err = f.locator('.field.invalid', { has: page.getByLabel('住房公积金缴存比例（%）', { exact: true }) }).locator('.field-error');
+      await err.waitFor();
+      const why = await err.innerText();
+      assert(why.includes('5%～12%') && why.includes('hf_rate_out_of_range'), `the rate's range next to the field: ${why}`);
+      await fill(page, '住房公积金缴存比例（%）', '8');
+      await page.getByRole('button', { name: '提交参保登记' }).click();
+      await page.locator('#enrol-result .card').waitFor();
+      await expectText(page, '已办理参保登记');
+      await expectText(page, 'Anna Schmidt');
+    },
+  },
+  {
     name: '花名册逐行报告：有错整份不登记，改正后全部登记',
     async run(t) {
       const { page } = t;

@@ -27,6 +27,13 @@ export function parseYuan(text) {
   return Number(m[1]) * 100 + Number((m[2] || '').padEnd(2, '0'));
 }
 
+// "8" or "8.5" per cent -> basis points (800, 850), by string arithmetic; null otherwise.
+export function parsePercent(text) {
+  const m = /^(\d{1,3})(?:\.(\d{1,2}))?$/.exec(String(text ?? '').replace(/[%％\s]/g, ''));
+  if (!m) return null;
+  return Number(m[1]) * 100 + Number((m[2] || '').padEnd(2, '0'));
+}
+
 // An ApiError for a money field that does not parse, shown next to the field by form().
 export function yuanError(field, label) {
   return new ApiError({ status: 400, code: 'invalid_amount', message: `${label}请填写金额（元），最多两位小数，例如 8000.00`, field });

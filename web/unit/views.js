@@ -7,8 +7,9 @@ import { h, table, form, printView, notice, errorBox } from '/common/ui.js';
 import { yuan, yuanText, date, month, maskId, applicationStateZh, spanStatusZh } from '/common/fmt.js';
 import {
   card, facts, badge, frame, showError, ok, postFile, spanList, insuranceChecks, parseYuan, yuanError,
-  BILL_STATUS_ZH, BILL_KIND_ZH, monthOf, addMonths, insuranceZh, DATE, MONTH, zhFile,
+  BILL_STATUS_ZH, BILL_KIND_ZH, monthOf, addMonths, insuranceZh, DATE, MONTH, zhFile, parsePercent,
 } from '/unit/lib.js';
+import { ApiError } from '/common/api.js';
 
 const withUnit = (ctx, body) => (ctx.counter ? { ...body, unit_id: ctx.unitId } : body);
 const unitPath = (ctx, rest = '') => `/api/v1/units/${ctx.unitId}${rest}`;
@@ -131,6 +132,7 @@ export async function viewEnrol(ctx) {
       name_mismatch: 'name', birth_date_missing: 'birth_date', age_below_min: 'birth_date', age_at_retirement: 'birth_date',
       sex_missing: 'sex', start_date_future: 'start_date', nationality_missing: 'nationality', nationality_mismatch: 'nationality',
       contract_end_missing: 'contract_end', contract_end_before_start: 'contract_end',
+      pays_hf_missing: 'pays_hf', pays_hf_conflict: 'pays_hf', hf_rate_missing: 'hf_rate', hf_rate_out_of_range: 'hf_rate',
     },
     submitLabel: '提交参保登记',
     fields: [
@@ -148,12 +150,21 @@ export async function viewEnrol(ctx) {
       { name: 'birth_date', label: '出生日期', ...DATE, hint: '证件不含出生日期时必填' },
       { name: 'nationality', label: '国籍（地区）代码', hint: '外籍和港澳台职工必填，例如 DEU、HKG' },
       { name: 'contract_end', label: '劳动合同终止日期', ...DATE, hint: '外籍和港澳台职工必填' },
+      { name: 'pays_hf', label: '缴存住房公积金', type: 'select', hint: '外籍和港澳台职工必选', options: [
+        { value: '', label: '按参保类别' }, { value: 'true', label: '缴存' }, { value: 'false', label: '不缴存' }] },
+      { name: 'hf_rate', label: '住房公积金缴存比例（%）', inputmode: 'decimal', hint: '外籍和港澳台职工缴存时必填，例如 8' },
       { name: 'mobile', label: '手机号码', inputmode: 'numeric' },
     ],
     onSubmit: async (v) => {
       result.replaceChildren();
       const body = { id_kind: v.id_kind, id_number: v.id_number, name: v.name, start_date: v.start_date, kind: v.kind };
       for (const k of ['sex', 'birth_date', 'nationality', 'contract_end', 'mobile']) if (v[k]) body[k] = v[k];
+      if (v.pays_hf) body.pays_hf = v.pays_hf === 'true';
+      if (v.hf_rate) {
+        const bp = parsePercent(v.hf_rate);
+        if (bp === null) throw new ApiError({ status: 400, code: 'invalid_rate', message: '缴存比例请填写百分数，最多两位小数，例如 8 或 8.5', field: 'hf_rate' });
+        body.hf_rate_bp = bp;
+      }
       const r = await ctx.api.post('/api/v1/enrolments', withUnit(ctx, body));
       result.append(card('登记结果',
         notice(r.message || `已为${r.name}办理参保登记`, r.late ? 'warn' : 'ok'),
