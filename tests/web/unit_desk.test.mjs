@@ -344,6 +344,25 @@ export const flows = [
     },
   },
   {
+    name: '单位信息：变更联系电话，已开通的网上缴费权限不能再开通',
+    async run(t) {
+      const { page } = t;
+      await signInUnit(t);
+      await openMenuItem(page, '单位信息变更');
+      await fill(page, '联系电话', '0512-62889999');
+      await page.getByRole('button', { name: '保存变更' }).click();
+      await expectText(page, '已保存 1 项变更');
+      const token = await unitToken(t);
+      const u = await apiCall(t.base, 'GET', '/api/v1/units/1', { token });
+      assertEqual(u.data.contact_phone, '0512-62889999', 'the phone number is stored');
+      await page.getByRole('button', { name: '开通网上缴费权限', exact: true }).click();
+      const box = page.locator('#online-result .error-box');
+      await box.waitFor();
+      assert((await box.innerText()).includes('已开通'), `granting twice is refused with its reason: ${await box.innerText()}`);
+      await t.screenshot('单位信息');
+    },
+  },
+  {
     name: '纸质权益单退订在办理期外被拒绝并说明办理期',
     async run(t) {
       const { page } = t;

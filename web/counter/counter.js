@@ -19,7 +19,7 @@ let businessDate = '';
 
 const ROLE_NOTE = '受理和登记材料由柜员办理，批准或退回由审核员办理。';
 const DUE = { overdue: ['已逾期', 'red'], due_soon: ['1 个工作日内到期', 'amber'], ok: ['正常', null] };
-const UNIT_TABS = [['home', '概况'], ['employees', '职工'], ['enrol', '参保登记'], ['terminate', '退工'], ['bases', '缴费基数'],
+const UNIT_TABS = [['home', '概况'], ['info', '单位信息'], ['employees', '职工'], ['enrol', '参保登记'], ['terminate', '退工'], ['bases', '缴费基数'],
   ['bills', '账单'], ['backpay', '补缴'], ['subsidy', '补贴'], ['certs', '证明'], ['paper', '纸质权益单']];
 
 function showSignIn(message) {

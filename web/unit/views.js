@@ -44,6 +44,51 @@ export async function viewHome(ctx) {
   } catch (e) { showError(main, e); }
 }
 
+// ---- 单位信息变更、托收协议、网上缴费权限 ----
+export async function viewInfo(ctx) {
+  const main = frame(ctx.main, '单位信息', '联系方式和托收账户可直接变更；名称、类型等关键信息的变更需提交申请，经审核后生效。');
+  let u;
+  try { u = await ctx.api.get(unitPath(ctx)); } catch (e) { showError(main, e); return; }
+  const out1 = h('div', { 'aria-live': 'polite', id: 'info-result' });
+  const upd = form({
+    id: 'info-form', legend: '变更联系方式', submitLabel: '保存变更',
+    fields: [
+      { name: 'address', label: '单位地址', value: u.address || '' }, { name: 'contact_name', label: '联系人', value: u.contact_name || '' },
+      { name: 'contact_phone', label: '联系电话', value: u.contact_phone || '' }, { name: 'contact_email', label: '电子邮箱', value: u.contact_email || '' },
+    ],
+    onSubmit: async (v) => {
+      out1.replaceChildren();
+      const changes = Object.fromEntries(Object.entries(v).filter(([k, x]) => x !== (u[k] || '')));
+      if (!Object.keys(changes).length) { out1.append(notice('没有修改的内容', 'warn')); return; }
+      u = await ctx.api.patch(unitPath(ctx), changes);
+      out1.append(ok(`已保存 ${Object.keys(changes).length} 项变更`));
+    },
+  });
+  const out2 = h('div', { 'aria-live': 'polite', id: 'agreement-result' });
+  const agr = form({
+    id: 'agreement-form', legend: '托收（委托扣款）协议', submitLabel: '签订托收协议',
+    fields: [{ name: 'bank_name', label: '开户银行', required: true, value: u.bank_name || '' },
+      { name: 'bank_account', label: '银行账号', required: true, inputmode: 'numeric', value: u.bank_account || '' }],
+    onSubmit: async (v) => {
+      out2.replaceChildren();
+      u = await ctx.api.post(unitPath(ctx, '/collection-agreement'), v);
+      out2.append(ok(`已签订托收协议：${u.bank_name} ${u.bank_account}`));
+    },
+  });
+  const out3 = h('div', { 'aria-live': 'polite', id: 'online-result' });
+  const online = h('button', { type: 'button', id: 'online-payment', onclick: async () => {
+    out3.replaceChildren();
+    try {
+      u = await ctx.api.post(unitPath(ctx, '/online-payment'), {});
+      out3.append(ok('已开通网上缴费权限'));
+    } catch (e) { showError(out3, e); }
+  } }, '开通网上缴费权限');
+  main.append(card(null, facts([['单位名称', u.name], ['统一社会信用代码', u.code], ['托收协议', u.collection_agreement ? '已签订' : '未签订'],
+    ['数字证书', u.has_certificate ? '已办理' : '未办理'], ['网上缴费权限', u.online_payment ? '已开通' : '未开通']])),
+  card(null, upd.el, out1), card(null, agr.el, out2),
+  card('网上缴费权限', h('p', { class: 'muted' }, '须已办理单位数字证书并签订托收协议。'), h('div', { class: 'actions' }, online), out3));
+}
+
 // ---- 职工名册 ----
 export async function viewEmployees(ctx) {
   const main = frame(ctx.main, '职工名册', '本单位在职和离职职工，仅显示在本单位的参保关系。');
@@ -644,9 +689,10 @@ export const UNIT_VIEWS = {
   'contrib.housing-subsidy.monthly': 'subsidy', 'contrib.med-subsidy': 'subsidy', 'contrib.med-subsidy.gov': 'subsidy',
   'svc.cert.unit-participation': 'certs', 'svc.cert.unit-employee-summary': 'certs', 'svc.cert.unit-no-arrears': 'certs',
   'svc.statement.optout.unit': 'paper',
+  'unit.update': 'info', 'unit.collection-agreement': 'info', 'unit.online-payment-permission': 'info',
 };
 
 export const VIEW_FNS = {
-  home: viewHome, employees: viewEmployees, enrol: viewEnrol, terminate: viewTerminate, bases: viewBases, bills: viewBills,
+  home: viewHome, info: viewInfo, employees: viewEmployees, enrol: viewEnrol, terminate: viewTerminate, bases: viewBases, bills: viewBills,
   backpay: viewBackpay, subsidy: viewSubsidy, certs: viewCerts, paper: viewPaper, applications: viewApplications,
 };
