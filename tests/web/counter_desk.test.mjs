@@ -210,6 +210,9 @@ export const flows = [
       const red = await queueRow(page, overdue.id);
       assertEqual(await red.getAttribute('class'), 'state-red', 'the overdue row is red');
       assert((await red.innerText()).includes('已逾期'), 'the overdue row says so');
+      const applicant = await apiCall(s.base, 'GET', `/api/v1/persons/${overdue.person_id}`, { token: clerk });
+      await expectText(page, applicant.data.name);
+      assert((await red.innerText()).includes(applicant.data.name), 'the applicant is named');
       const amber = await queueRow(page, submitted.id);
       assertEqual(await amber.getAttribute('class'), 'state-amber', 'the row due within a working day is amber');
       assert((await amber.innerText()).includes('1 个工作日内到期'), 'the amber row says so');
