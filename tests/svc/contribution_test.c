@@ -759,6 +759,22 @@ static void a_flexible_worker_pays_the_tier(void **state) {
     b = bill_json(assess_p(p, 202612, &created));
     assert_int_equal(jint(b, "personal_total_fen"), 57000);
     json_decref(b);
+    /* a month before the suspension, assessed after it: judged as it stood */
+    int64_t q = tu_add_person(e, rid("19850606", 52), "灵二");
+    person_span(q, INS_PENSION, "flexible", "pension_medical:2", 202610, 0);
+    person_span(q, INS_MEDICAL, "flexible", "pension_medical:2", 202610, 0);
+    assert_int_equal(reg_span_set_status(&e->ctx, span_of(q, INS_PENSION, 202612), "suspended", 202612, "测试", &err), ERR_OK);
+    b = bill_json(assess_p(q, 202611, &created));
+    assert_int_equal(jint(b, "personal_total_fen"), 120000 + 57000);
+    json_decref(b);
+    b = bill_json(assess_p(q, 202701, &created));
+    assert_int_equal(jint(b, "personal_total_fen"), 57000);
+    json_decref(b);
+    /* resumed from February: billed again from then */
+    assert_int_equal(reg_span_set_status(&e->ctx, span_of(q, INS_PENSION, 202702), "normal", 202702, "测试", &err), ERR_OK);
+    b = bill_json(assess_p(q, 202702, &created));
+    assert_int_equal(jint(b, "personal_total_fen"), 120000 + 57000);
+    json_decref(b);
 }
 
 static void residents_pay_the_year_in_the_first_month_and_each_january(void **state) {
