@@ -103,7 +103,7 @@ async function viewFind(rest) {
       const q = new URLSearchParams(Object.entries(v).filter(([, x]) => x)).toString();
       const d = await api.get(`/api/v1/units?${q}`);
       out.append(table({ caption: `单位 ${d.count} 个`, columns: [
-        { label: '单位名称', value: (u) => u.name }, { label: '统一社会信用代码', value: (u) => u.code },
+        { label: '单位名称', wrap: true, value: (u) => u.name }, { label: '统一社会信用代码', value: (u) => u.code },
         { label: '单位类型', value: (u) => u.unit_type_zh }, { label: '状态', value: (u) => u.status_zh },
         { label: '操作', value: (u) => h('button', { type: 'button', class: 'link', 'aria-label': `打开${u.name}`, onclick: () => nav.go(`#/unit/${u.id}`) }, '打开') }],
       rows: d.items, empty: '没有找到单位' }));
@@ -126,9 +126,9 @@ async function viewPerson(rest) {
       ['出生日期', date(p.birth_date)], ['户籍', p.hukou_kind_zh], ['社保号', p.si_number], ['园区编号', p.park_number],
       ['手机号码', p.mobile], ['电子邮箱', p.email], ['联系地址', p.address], ['退休日期', date(p.retired_on)]])));
     main.append(h('div', { id: 'person-spans' }, card('参保关系', table({ caption: '全部参保关系', hiddenCaption: true, columns: [
-      { label: '险种', value: (s) => s.insurance_zh }, { label: '单位', value: (s) => s.unit_name || '个人' },
+      { label: '险种', value: (s) => s.insurance_zh }, { label: '单位', wrap: true, value: (s) => s.unit_name || '个人' },
       { label: '起始月份', value: (s) => month(s.start_month) }, { label: '终止月份', value: (s) => month(s.end_month) },
-      { label: '状态', value: (s) => spanStatusZh(s.status) }, { label: '原因', value: (s) => s.reason }],
+      { label: '状态', value: (s) => spanStatusZh(s.status) }, { label: '原因', wrap: true, value: (s) => s.reason }],
     rows: rel.spans || [], empty: '没有参保关系' }))));
     main.append(await personRecords(id));
     main.append(card('个人账户', table({ caption: '账户余额', hiddenCaption: true, columns: [
@@ -188,8 +188,8 @@ async function personRecords(id) {
     card('缴费记录',
       facts([['单位缴费合计', yuanText(con.unit_total_fen)], ['个人缴费合计', yuanText(con.personal_total_fen)]]),
       table({ caption: `按月汇总（${rows.length} 个月）`, columns: [
-        { label: '月份', value: (m) => month(m.month) }, { label: '类型', value: (m) => [...m.kinds].join('、') },
-        { label: '单位', value: (m) => [...m.units].join('、') || '个人' },
+        { label: '月份', value: (m) => month(m.month) }, { label: '类型', wrap: true, value: (m) => [...m.kinds].join('、') },
+        { label: '单位', wrap: true, value: (m) => [...m.units].join('、') || '个人' },
         { label: '单位缴费（元）', value: (m) => yuan(m.unit_fen), num: true },
         { label: '个人缴费（元）', value: (m) => yuan(m.personal_fen), num: true },
         { label: '到账', value: (m) => (m.paid ? '已到账' : '未到账') }], rows, empty: '没有缴费记录' })),
@@ -341,8 +341,8 @@ async function viewQueue() {
       }
       const rows = d.items.filter((a) => !due.value || a.due === due.value);
       out.append(table({ caption: `办件 ${rows.length} 件`, columns: [
-        { label: '编号', value: (a) => String(a.id), num: true }, { label: '事项', value: (a) => a.item_name },
-        { label: '申请人', value: (a) => h('span', { 'data-applicant': a.person_id ? `p${a.person_id}` : `u${a.unit_id}` }, a.person_id ? `人员 ${a.person_id}` : `单位 ${a.unit_id}`) },
+        { label: '编号', value: (a) => String(a.id), num: true }, { label: '事项', wrap: true, value: (a) => a.item_name },
+        { label: '申请人', wrap: true, value: (a) => h('span', { 'data-applicant': a.person_id ? `p${a.person_id}` : `u${a.unit_id}` }, a.person_id ? `人员 ${a.person_id}` : `单位 ${a.unit_id}`) },
         { label: '状态', value: (a) => a.state_zh }, { label: '提交日期', value: (a) => date(a.submitted_on) },
         { label: '办结期限', value: (a) => date(a.deadline_on) },
         { label: '时限', value: (a) => (DUE[a.due] ? badge(DUE[a.due][0], DUE[a.due][1]) : '—') },
@@ -412,7 +412,7 @@ async function viewApp(rest) {
       buttons, h('p', { class: 'muted' }, ROLE_NOTE)),
     card('办理过程', table({ caption: '办理过程', hiddenCaption: true, columns: [
       { label: '时间', value: (e) => String(e.at || '').replace('T', ' ').slice(0, 16) }, { label: '角色', value: (e) => ROLE_ZH[e.actor_role] || e.actor_role },
-      { label: '环节', value: (e) => applicationStateZh(e.to) }, { label: '说明', value: (e) => e.note || '—' }], rows: a.events || [] })));
+      { label: '环节', value: (e) => applicationStateZh(e.to) }, { label: '说明', wrap: true, value: (e) => e.note || '—' }], rows: a.events || [] })));
     await nameApplicants(holder);
   }
   try { await draw(); } catch (e) { showError(main, e); }
@@ -435,7 +435,7 @@ async function viewAudit(rest) {
         { label: '序号', value: (x) => String(x.seq), num: true }, { label: '时间', value: (x) => String(x.ts).replace('T', ' ').slice(0, 19) },
         { label: '操作人', value: (x) => `${x.actor_user_id ?? '—'}（${ROLE_ZH[x.actor_role] || x.actor_role}）` }, { label: '渠道', value: (x) => CHANNEL_ZH[x.channel] || x.channel },
         { label: '操作', value: (x) => x.action }, { label: '对象', value: (x) => x.target }, { label: '结果', value: (x) => x.outcome },
-        { label: '说明', value: (x) => x.detail || '—' }], rows: d.items, empty: '没有审计记录' }));
+        { label: '说明', wrap: true, value: (x) => x.detail || '—' }], rows: d.items, empty: '没有审计记录' }));
     },
   });
   main.append(card(null, f.el), out);

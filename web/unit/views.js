@@ -127,7 +127,7 @@ export async function viewEmployees(ctx) {
           { label: '社保号', value: (p) => p.si_number },
           { label: '用工日期', value: (p) => date(emp(p).start_date) },
           { label: '离职日期', value: (p) => date(emp(p).end_date) },
-          { label: '参保险种', value: (p) => spanList((p.spans || []).filter((s) => status.value === 'former' || !s.end_month)) || '—' },
+          { label: '参保险种', wrap: true, value: (p) => spanList((p.spans || []).filter((s) => status.value === 'former' || !s.end_month)) || '—' },
           { label: '操作', value: (p) => h('span', { class: 'row-actions' },
             h('button', { type: 'button', class: 'link', 'aria-label': `查看${p.name}`, onclick: () => show(p) }, '查看'),
             status.value === 'current' ? h('button', { type: 'button', class: 'link', 'aria-label': `为${p.name}办理退工`, onclick: () => ctx.go(`${ctx.terminateHash || '#/terminate'}/${p.id_number}`) }, '退工') : null) },
@@ -266,7 +266,7 @@ export function rosterReport(r, verb) {
     rows.length ? table({ caption: `问题行 ${e.bad_row_count ?? rows.length} 行，整份文件未${verb}`, columns: [
       { label: '行号', value: (x) => String(x.row), num: true },
       { label: '列', value: (x) => x.column || x.field || '—' },
-      { label: '问题', value: (x) => x.message },
+      { label: '问题', wrap: true, value: (x) => x.message },
       { label: '规则', value: (x) => x.code },
     ], rows, rowClass: () => 'state-red' }) : null);
 }
@@ -414,7 +414,7 @@ export async function viewBills(ctx, billId) {
         caption: `账单 ${d.count} 张`,
         columns: [
           { label: '所属期', value: (b) => month(b.month) },
-          { label: '类型', value: (b) => BILL_KIND_ZH[b.kind] || b.kind },
+          { label: '类型', wrap: true, value: (b) => BILL_KIND_ZH[b.kind] || b.kind },
           { label: '状态', value: (b) => badge(BILL_STATUS_ZH[b.status] || b.status, b.status === 'draft' ? 'amber' : b.status === 'failed' ? 'red' : 'green') },
           { label: '单位缴费（元）', value: (b) => yuan(b.unit_total_fen), num: true },
           { label: '个人缴费（元）', value: (b) => yuan(b.personal_total_fen), num: true },
@@ -662,15 +662,15 @@ export async function viewApplications(ctx, appId) {
       main.append(card(`${a.item_name}（编号 ${a.id}）`,
         facts([['状态', a.state_zh], ['提交日期', date(a.submitted_on)], ['受理日期', date(a.accepted_on)], ['办结期限', date(a.deadline_on)],
           ['审核日期', date(a.decided_on)], ['审核意见', a.decision_reason || '—']]),
-        table({ caption: '材料', columns: [{ label: '材料', value: (m) => m.name }, { label: '窗口收到', value: (m) => (m.received ? '已收到' : '未收到') }], rows: a.materials || [] }),
+        table({ caption: '材料', columns: [{ label: '材料', wrap: true, value: (m) => m.name }, { label: '窗口收到', value: (m) => (m.received ? '已收到' : '未收到') }], rows: a.materials || [] }),
         table({ caption: '办理过程', columns: [{ label: '日期', value: (e) => date(e.business_date) }, { label: '环节', value: (e) => applicationStateZh(e.to) },
-          { label: '说明', value: (e) => e.note || '—' }], rows: a.events || [] }),
+          { label: '说明', wrap: true, value: (e) => e.note || '—' }], rows: a.events || [] }),
         h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => ctx.go('#/applications') }, '返回办件列表'))));
       return;
     }
     const d = await ctx.api.get('/api/v1/applications?limit=200');
     main.append(table({ caption: `本单位办件 ${d.count} 件`, columns: [
-      { label: '编号', value: (a) => String(a.id), num: true }, { label: '事项', value: (a) => a.item_name },
+      { label: '编号', value: (a) => String(a.id), num: true }, { label: '事项', wrap: true, value: (a) => a.item_name },
       { label: '状态', value: (a) => a.state_zh }, { label: '提交日期', value: (a) => date(a.submitted_on) },
       { label: '办结期限', value: (a) => date(a.deadline_on) },
       { label: '操作', value: (a) => h('button', { type: 'button', class: 'link', onclick: () => ctx.go(`#/applications/${a.id}`) }, `查看办件 ${a.id}`) }],
