@@ -40,6 +40,19 @@ const char *store_url_shown(const char *url, char *buf, size_t cap) {
     return buf;
 }
 
+char *store_url_with_database(const char *url, const char *name) {
+    const char *host = strstr(url, "://");
+    const char *slash = host ? strchr(host + 3, '/') : NULL;
+    const char *query = strchr(url, '?');
+    if (slash && query && query < slash) slash = NULL;
+    size_t head = slash ? (size_t)(slash - url) : query ? (size_t)(query - url) : strlen(url);
+    size_t n = head + strlen(name) + (query ? strlen(query) : 0) + 2;
+    char *out = malloc(n);
+    if (!out) abort();
+    snprintf(out, n, "%.*s/%s%s", (int)head, url, name, query ? query : "");
+    return out;
+}
+
 void store_close(store *s) {
     if (s) s->ops->close(s);
 }

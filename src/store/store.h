@@ -41,6 +41,9 @@ err_kind store_open(const char *url, store **out, err_detail *err);
 /* The url as it may be shown or logged: a password in it replaced by "***".
  * Returns buf. */
 const char *store_url_shown(const char *url, char *buf, size_t cap);
+/* A postgres:// URL with its database replaced by name (malloc'd): the
+ * tests and benchmarks make their own databases on a server. */
+char *store_url_with_database(const char *url, const char *name);
 void store_close(store *s);
 const char *store_engine_name(const store *s);
 

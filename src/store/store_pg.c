@@ -43,6 +43,7 @@ enum {
     PG_PARAMS_MAX = 256,
     PG_STMTS_OPEN_MAX = 8,
     PG_NUM_BYTES = 24,
+    PG_PIPELINE_MAX = 256,     /* writes in flight before their answers are read */
 };
 
 /* One key for the write lock of a database: 'sipf' as a number. */
@@ -58,7 +59,8 @@ typedef struct pg_stmt {
     const char *vals[PG_PARAMS_MAX];
     char *owned[PG_PARAMS_MAX];            /* copies of text parameters */
     char nums[PG_PARAMS_MAX][PG_NUM_BYTES];
-    PGresult *res;                         /* NULL until the first step */
+    PGresult *res;                         /* the rows, once run */
+    bool ran;
     int row, nrows;
 } pg_stmt;
 
@@ -74,6 +76,8 @@ typedef struct pg_tx {
     err_kind failed;
     char failed_code[48];
     char failed_message[256];
+    bool piping;             /* writes sent, their results not yet read */
+    int pending;
 } pg_tx;
 
 typedef struct pg_conn {
@@ -90,6 +94,7 @@ typedef struct pg_query {
     bool write;              /* INSERT / UPDATE / DELETE / WITH */
     bool refusable;          /* run under a savepoint (pg_refusable) */
     bool hidden_id;          /* " RETURNING <identity>" appended for last_insert_id */
+    bool deferred;           /* a write that returns nothing: pipelined (see pg_step) */
     bool made;
 } pg_query;
 
@@ -282,7 +287,7 @@ static err_kind conn_open_slot(void *engine, int slot, err_detail *err) {
 static void conn_give(pg_store *s, pg_conn *c) { store_pool_give(&s->pool, c->slot); }
 
 static err_kind conn_take(pg_store *s, pg_conn **out, err_detail *err) {
-    int slot;
+    int slot = 0;
     err_kind k = store_pool_take(&s->pool, conn_open_slot, s, &slot, err);
     if (k) return k;
     pg_conn *c = &s->conns[slot];
@@ -387,6 +392,8 @@ static const pg_query *query_of(pg_store *s, PGconn *db, store_query q) {
         }
         for (size_t i = 0; i < sizeof pg_refusable / sizeof pg_refusable[0]; i++)
             if (pg_refusable[i] == q) pq->refusable = true;
+        pq->deferred = pq->write && !starts_with_word(src, "WITH") && !pq->refusable && !pq->hidden_id &&
+                       !find_word(src, "RETURNING");
         pq->made = true;
     }
     pthread_mutex_unlock(&s->qmu);
@@ -395,11 +402,13 @@ static const pg_query *query_of(pg_store *s, PGconn *db, store_query q) {
 
 /* ---- transactions ---- */
 
+static err_kind tx_sync(pg_tx *tx, PGresult **last, err_detail *err);
+
 static err_kind pg_begin(store *base, bool write, store_tx **out, err_detail *err) {
     pg_store *s = PG(base);
     err_kind k = store_fault_hit(base, err);
     if (k) return k;
-    pg_conn *c;
+    pg_conn *c = NULL;
     k = conn_take(s, &c, err);
     if (k) return k;
     k = run_simple(c->db, write ? "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = '"
@@ -416,6 +425,8 @@ static err_kind pg_begin(store *base, bool write, store_tx **out, err_detail *er
     tx->open_stmts = 0;
     tx->last_id = tx->changes = 0;
     tx->failed = ERR_OK;
+    tx->piping = false;
+    tx->pending = 0;
     tx->c = c;
     *out = &tx->base;
     return ERR_OK;
@@ -430,6 +441,7 @@ static err_kind pg_commit(store_tx *base, err_detail *err) {
     pg_tx *tx = TX(base);
     PGconn *db = tx->c->db;
     err_kind k = store_fault_hit(base->st, err);
+    if (!k) k = tx_sync(tx, NULL, err);
     if (!k) {
         PGresult *r = PQexec(db, "COMMIT");
         if (!result_ok(r)) k = map_result(db, r, err);
@@ -445,12 +457,15 @@ static err_kind pg_commit(store_tx *base, err_detail *err) {
 
 static void pg_rollback(store_tx *base) {
     pg_tx *tx = TX(base);
+    tx_sync(tx, NULL, NULL);
     run_simple(tx->c->db, "ROLLBACK", NULL);
     tx_end(tx);
 }
 
 static err_kind pg_exec_script(store_tx *base, const char *name, const char *sql, err_detail *err) {
     PGconn *db = TX(base)->c->db;
+    err_kind k0 = tx_sync(TX(base), NULL, err);
+    if (k0) return k0;
     char *text = pg_dialect(sql, NULL);
     PGresult *r = PQexec(db, text);
     free(text);
@@ -463,7 +478,7 @@ static err_kind pg_exec_script(store_tx *base, const char *name, const char *sql
 
 static err_kind pg_ensure_migrations_table(store *base, err_detail *err) {
     pg_store *s = PG(base);
-    pg_conn *c;
+    pg_conn *c = NULL;
     err_kind k = conn_take(s, &c, err);
     if (k) return k;
     /* Two nodes starting at once would race on the catalog: one at a time. */
@@ -487,12 +502,71 @@ static err_kind tx_fail(pg_tx *tx, err_kind k, const err_detail *err) {
     return k;
 }
 
+static bool is_write_tag(const char *tag) {
+    return strncmp(tag, "INSERT", 6) == 0 || strncmp(tag, "UPDATE", 6) == 0 || strncmp(tag, "DELETE", 6) == 0;
+}
+
+/* Ends the pipeline: reads the results of the writes sent since it began
+ * (and of a read sent last, handed back in *last when asked for), the first
+ * failure kept for the transaction. */
+static err_kind tx_sync(pg_tx *tx, PGresult **last, err_detail *err) {
+    PGconn *db = tx->c->db;
+    if (last) *last = NULL;
+    if (!tx->piping) return tx->failed ? tx_failed(tx, err) : ERR_OK;
+    PGresult *keep = NULL;
+    if (PQpipelineSync(db) != 1) {
+        err_detail e = {0};
+        tx_fail(tx, map_result(db, NULL, &e), &e);
+    } else {
+        int nulls = 0;
+        for (;;) {
+            PGresult *r = PQgetResult(db);
+            if (!r) {
+                /* one NULL ends each query's results; more mean the connection is gone */
+                if (++nulls > 1 && PQstatus(db) != CONNECTION_OK) {
+                    err_detail e = {0};
+                    if (!tx->failed) tx_fail(tx, map_result(db, NULL, &e), &e);
+                    break;
+                }
+                continue;
+            }
+            nulls = 0;
+            ExecStatusType t = PQresultStatus(r);
+            if (t == PGRES_PIPELINE_SYNC) {
+                PQclear(r);
+                break;
+            }
+            if (t == PGRES_FATAL_ERROR && !tx->failed) {
+                err_detail e = {0};
+                tx_fail(tx, map_result(db, r, &e), &e);
+            }
+            if (t == PGRES_COMMAND_OK && is_write_tag(PQcmdStatus(r))) tx->changes = strtoll(PQcmdTuples(r), NULL, 10);
+            if (last) {
+                PQclear(keep);
+                keep = r;
+            } else {
+                PQclear(r);
+            }
+        }
+    }
+    PQexitPipelineMode(db);
+    tx->piping = false;
+    tx->pending = 0;
+    if (tx->failed) {
+        PQclear(keep);
+        return tx_failed(tx, err);
+    }
+    if (last) *last = keep;
+    return ERR_OK;
+}
+
 static err_kind pg_prepare(store_tx *base, store_query q, store_stmt **out, err_detail *err) {
     pg_tx *tx = TX(base);
     err_kind k = store_fault_hit(base->st, err);
     if (k) return k;
     if (tx->failed) return tx_failed(tx, err);
     pg_conn *c = tx->c;
+    if (!c->prepared[q] && tx->piping && (k = tx_sync(tx, NULL, err))) return k;
     const pg_query *pq = query_of(PG(base->st), c->db, q);
     if (!c->prepared[q]) {
         char name[16];
@@ -523,6 +597,7 @@ static err_kind pg_prepare(store_tx *base, store_query q, store_stmt **out, err_
     st->nparams = pq->nparams;
     for (int i = 0; i < st->nparams; i++) st->vals[i] = NULL;
     st->res = NULL;
+    st->ran = false;
     st->row = st->nrows = 0;
     tx->open_stmts++;
     *out = &st->base;
@@ -596,14 +671,45 @@ static err_kind pg_step(store_stmt *base, bool *row, err_detail *err) {
     pg_tx *tx = TX(base->tx);
     err_kind k = store_fault_hit(base->tx->st, err);
     if (k) return k;
-    if (!st->res) {
+    if (!st->ran) {
         if (tx->failed) return tx_failed(tx, err);
         PGconn *db = tx->c->db;
         const pg_query *pq = &PG(base->tx->st)->queries[st->q];
         char name[16];
         snprintf(name, sizeof name, "q%d", (int)st->q);
-        PGresult *r = pq->refusable ? exec_write(db, name, st)
-                                : PQexecPrepared(db, name, st->nparams, st->vals, NULL, NULL, 0);
+        st->ran = true;
+        st->row = -1;
+        st->nrows = 0;
+        /* A write that returns nothing goes out at once and its answer is
+         * read with the next statement that needs one (a read, a commit,
+         * store_changes): the monthly run's lines, postings and audit rows
+         * cost no round trip each. Its failure, if any, answers for that
+         * next statement, and the operation fails there, whole. */
+        if (pq->deferred) {
+            if (!tx->piping) tx->piping = PQenterPipelineMode(db) == 1;
+            if (tx->piping) {
+                if (PQsendQueryPrepared(db, name, st->nparams, st->vals, NULL, NULL, 0) != 1) {
+                    err_detail e = {0};
+                    tx_fail(tx, map_result(db, NULL, &e), &e);
+                    return tx_failed(tx, err);
+                }
+                *row = false;
+                return ++tx->pending >= PG_PIPELINE_MAX ? tx_sync(tx, NULL, err) : ERR_OK;
+            }
+        }
+        PGresult *r = NULL;
+        if (tx->piping && !pq->refusable) {    /* the read joins the pipeline, one round trip for all */
+            if (PQsendQueryPrepared(db, name, st->nparams, st->vals, NULL, NULL, 0) != 1) {
+                err_detail e = {0};
+                tx_fail(tx, map_result(db, NULL, &e), &e);
+            }
+            k = tx_sync(tx, &r, err);
+            if (k) return k;
+        } else {
+            if (tx->piping && (k = tx_sync(tx, NULL, err))) return k;
+            r = pq->refusable ? exec_write(db, name, st)
+                              : PQexecPrepared(db, name, st->nparams, st->vals, NULL, NULL, 0);
+        }
         if (!r || !result_ok(r)) {
             err_detail e = {0};
             k = map_result(db, r, &e);
@@ -613,7 +719,6 @@ static err_kind pg_step(store_stmt *base, bool *row, err_detail *err) {
             return k;
         }
         st->res = r;
-        st->row = -1;
         st->nrows = PQntuples(r);
         if (pq->write) tx->changes = strtoll(PQcmdTuples(r), NULL, 10);
         if (pq->hidden_id) {
@@ -656,7 +761,10 @@ static void pg_stmt_done(store_stmt *base) {
 }
 
 static int64_t pg_last_insert_id(store_tx *tx) { return TX(tx)->last_id; }
-static int64_t pg_changes(store_tx *tx) { return TX(tx)->changes; }
+static int64_t pg_changes(store_tx *tx) {
+    tx_sync(TX(tx), NULL, NULL);   /* a failure stays with the transaction */
+    return TX(tx)->changes;
+}
 
 static const store_ops pg_ops = {
     .name = "postgres",
@@ -688,7 +796,7 @@ err_kind store_pg_open(const char *url, store **out, err_detail *err) {
     store_pool_init(&s->pool);
     pthread_mutex_init(&s->qmu, NULL);
     /* The first connection now, so a bad URL is refused at open. */
-    pg_conn *c;
+    pg_conn *c = NULL;
     err_kind k = conn_take(s, &c, err);
     if (k) {
         pg_close(&s->base);

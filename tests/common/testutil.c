@@ -66,20 +66,6 @@ static const char *pg_admin_url(void) {
 
 const char *tu_engine(void) { return pg_admin_url() ? "postgres" : "sqlite"; }
 
-/* The admin URL with its database name replaced by name. */
-static char *pg_url_with_db(const char *name) {
-    const char *url = pg_admin_url();
-    const char *host = strstr(url, "://");
-    const char *slash = host ? strchr(host + 3, '/') : NULL;
-    size_t head = slash ? (size_t)(slash - url) : strlen(url);
-    const char *query = strchr(url, '?');
-    size_t n = head + strlen(name) + (query ? strlen(query) : 0) + 2;
-    char *out = malloc(n);
-    assert_non_null(out);
-    snprintf(out, n, "%.*s/%s%s", (int)head, url, name, query ? query : "");
-    return out;
-}
-
 static void pg_admin_exec(const char *url, const char *sql) {
     PGconn *c = PQconnectdb(url);
     if (PQstatus(c) != CONNECTION_OK) fail_msg("postgres %s: %s", url, PQerrorMessage(c));
@@ -104,7 +90,7 @@ char *tu_db_create(const char *dir) {
     snprintf(name, sizeof name, "sipf_t_%ld_%d", (long)getpid(), ++serial);
     snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
     pg_admin_exec(pg_admin_url(), sql);
-    return pg_url_with_db(name);
+    return store_url_with_database(pg_admin_url(), name);
 }
 
 void tu_db_drop(const char *db) {
