@@ -42,11 +42,15 @@ bench: setup
 # libFuzzer (clang) in its own build dir; each target runs FUZZ_SECONDS (docs/fuzzing.md).
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= route roster bank_reply idno date
+CRASH_ROUNDS ?= 30
 fuzz: setup
 	@[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzz=true \
 	  --buildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=false
 	ninja -C build-fuzz $(foreach t,$(FUZZ_TARGETS),fuzz/$(t)_fuzz)
 	@bash fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	@# The crash test's long form: the server killed amid writes CRASH_ROUNDS times.
+	@$(MAKE) --no-print-directory build
+	SIPF_CRASH_ROUNDS=$(CRASH_ROUNDS) meson test -C $(BUILD) api/crash --print-errorlogs
 
 clean:
 	rm -rf $(BUILD) build-release
