@@ -36,7 +36,7 @@ check-banned:
 
 bench: setup
 	@[ -f build-release/build.ninja ] || meson setup build-release --buildtype=release
-	ninja -C build-release sipf bench/platform_bench bench/contrib_bench bench/signin_bench bench/http_drive
+	ninja -C build-release sipf bench/platform_bench bench/contrib_bench bench/signin_bench bench/http_drive bench/pg_bench
 	@bash bench/run.sh build-release
 
 # libFuzzer (clang) in its own build dir; each target runs FUZZ_SECONDS (docs/fuzzing.md).

@@ -41,14 +41,16 @@ start() {
     if [ "$(id -u)" = 0 ]; then chown postgres: "$dir"; chmod 700 "$dir"; fi
     as_owner "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 \
         --no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; return 1; }
-    # The server runs for tests: durability is not what is measured or tested
-    # here except by the benchmark, which sets SIPF_PG_FSYNC=on to keep it.
-    local fsync=${SIPF_PG_FSYNC:-off}
+    # Tests run without durability (nothing here survives the run). The
+    # benchmark sets SIPF_PG_DURABLE=1: fsync and full pages on, commits not
+    # waited for, as SQLite's WAL with synchronous=NORMAL.
+    local fsync=off sync_commit=off
+    [ "${SIPF_PG_DURABLE:-0}" = 1 ] && fsync=on
     local tries=0
     while :; do
         port=$(free_port)
         if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start \
-            -o "-h 127.0.0.1 -p $port -k $dir -c fsync=$fsync -c synchronous_commit=$fsync \
+            -o "-h 127.0.0.1 -p $port -k $dir -c fsync=$fsync -c synchronous_commit=$sync_commit \
                 -c full_page_writes=$fsync -c max_connections=200 -c shared_buffers=128MB" \
             >/dev/null 2>&1; then
             break
