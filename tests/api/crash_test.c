@@ -115,7 +115,8 @@ static void sleep_ms(long ms) {
 static int rounds(void) {
     const char *r = getenv("SIPF_CRASH_ROUNDS");
     long n = r ? strtol(r, NULL, 10) : ROUNDS_DEFAULT;
-    return n > 0 && n <= ROUNDS_MAX ? (int)n : ROUNDS_DEFAULT;
+    if (n < 1) return ROUNDS_DEFAULT;
+    return n > ROUNDS_MAX ? ROUNDS_MAX : (int)n;
 }
 
 static void every_acknowledged_write_survives_sigkill(void **state) {
