@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,7 +130,6 @@ static void every_acknowledged_write_survives_sigkill(void **state) {
     tp_db_create(db, log, "clerk", CLERK, PASSWORD);
     static writer ws[WRITERS];
     int total_acked = 0;
-    srand((unsigned)time(NULL));
     for (int round = 0; round < rounds(); round++) {
         tp_server s;
         tp_serve_start(&s, db, "2026-03-10", log);
@@ -144,10 +144,10 @@ static void every_acknowledged_write_survives_sigkill(void **state) {
             ws[w].token = token;
             assert_int_equal(pthread_create(&ws[w].th, NULL, write_stream, &ws[w]), 0);
         }
-        int kill_after = ACKED_BEFORE_KILL + rand() % (4 * ACKED_BEFORE_KILL);
+        int kill_after = ACKED_BEFORE_KILL + (int)randombytes_uniform(4 * ACKED_BEFORE_KILL);
         for (int waited = 0; atomic_load(&acked_total) < kill_after && waited < 60000; waited += 5)
             sleep_ms(5);
-        sleep_ms(rand() % 50);   /* somewhere in a request, not at a round number */
+        sleep_ms((int)randombytes_uniform(50));   /* somewhere in a request, not at a round number */
         int status = tp_serve_stop(&s, SIGKILL);
         atomic_store(&killed, 1);
         assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
