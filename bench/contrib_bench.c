@@ -50,7 +50,7 @@ static void step(sqlite3 *db, sqlite3_stmt *st) {
 
 /* The store's PRAGMAs (src/store/store_sqlite.c), so both sides run alike. */
 static const char PRAGMAS[] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                              "PRAGMA temp_store=MEMORY;";
+                              "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-256;";
 
 /* ---- the park (bench/park.c), by plain INSERTs ---- */
 
