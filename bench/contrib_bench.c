@@ -23,6 +23,7 @@
 #include "base/workday.h"
 #include "policy/policy.h"
 #include "store/store.h"
+#include "store/store_internal.h"
 #include "svc/contribution.h"
 #include "common.h"
 #include "park.h"
@@ -48,9 +49,8 @@ static void step(sqlite3 *db, sqlite3_stmt *st) {
     sqlite3_reset(st);
 }
 
-/* The store's PRAGMAs (src/store/store_sqlite.c), so both sides run alike. */
-static const char PRAGMAS[] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                              "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-256;";
+/* The store's PRAGMAs, so both sides run alike. */
+#define PRAGMAS store_sqlite_pragmas
 
 /* ---- the park (bench/park.c), by plain INSERTs ---- */
 

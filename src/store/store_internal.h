@@ -18,6 +18,10 @@
 extern const char *const store_query_sql[STORE_Q_COUNT];
 extern const char *const store_query_name[STORE_Q_COUNT];
 
+/* What every SQLite connection runs when opened (bench/contrib_bench.c's
+ * baseline runs the same, so both sides of its ratio run alike). */
+extern const char store_sqlite_pragmas[];
+
 /* Compiled-in migrations (tools/embed.py). */
 extern const size_t store_migrations_count;
 extern const char *const store_migrations_names[];

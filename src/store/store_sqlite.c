@@ -15,6 +15,10 @@
 
 enum { BUSY_TIMEOUT_MS = 10000 };
 
+const char store_sqlite_pragmas[] =
+    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+    "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-256;";
+
 typedef struct conn {
     sqlite3 *db;
     sqlite3_stmt *cache[STORE_Q_COUNT];
@@ -103,11 +107,8 @@ static err_kind conn_open(sq_store *s, conn *c, err_detail *err) {
      * file; a large cache only fills slowly with pages read once (the audit
      * log's tail, old WAL frames), so the server kept growing for a million
      * requests. At 256 KiB it is full within the first thousands. */
-    const char *pragmas =
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-        "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-256;";
     char *emsg = NULL;
-    rc = sqlite3_exec(c->db, pragmas, NULL, NULL, &emsg);
+    rc = sqlite3_exec(c->db, store_sqlite_pragmas, NULL, NULL, &emsg);
     if (rc != SQLITE_OK) {
         err_kind k = err_set(err, ERR_UNAVAILABLE, "store_open", "db", "数据库初始化失败：%s",
                              emsg ? emsg : sqlite3_errstr(rc));
