@@ -411,6 +411,13 @@ static err_kind pg_begin(store *base, bool write, store_tx **out, err_detail *er
     pg_conn *c = NULL;
     k = conn_take(s, &c, err);
     if (k) return k;
+    /* A standby (a replica for the query channels) takes no write: say so
+     * as SQLite says of a read-only file, not as a failed lock. */
+    const char *standby = PQparameterStatus(c->db, "in_hot_standby");
+    if (write && standby && strcmp(standby, "on") == 0) {
+        conn_give(s, c);
+        return err_set(err, ERR_UNAVAILABLE, "store_readonly", NULL, "数据库只读，暂时无法写入");
+    }
     k = run_simple(c->db, write ? "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL lock_timeout = '"
                                       PG_LOCK_TIMEOUT "'; SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK_KEY ")"
                                 : "BEGIN ISOLATION LEVEL REPEATABLE READ",
