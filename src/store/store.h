@@ -11,10 +11,15 @@
  * transaction. A failing commit has rolled back. Connections are pooled: one
  * transaction holds one connection until it ends.
  *
- * Errors: SQLITE_BUSY/LOCKED -> ERR_UNAVAILABLE "store_busy"; disk full ->
- * ERR_UNAVAILABLE "store_full"; read-only -> ERR_UNAVAILABLE "store_readonly";
- * a unique or check constraint -> ERR_CONFLICT "store_conflict"; anything
- * else ERR_INTERNAL "store_error". Messages are Chinese. */
+ * Errors: SQLITE_BUSY/LOCKED, or PostgreSQL's serialization failure,
+ * deadlock and lock time-out -> ERR_UNAVAILABLE "store_busy"; disk full ->
+ * ERR_UNAVAILABLE "store_full"; read-only (a file, a standby) ->
+ * ERR_UNAVAILABLE "store_readonly"; a unique or check constraint ->
+ * ERR_CONFLICT "store_conflict"; a lost PostgreSQL connection ->
+ * ERR_UNAVAILABLE "store_unavailable"; anything else ERR_INTERNAL
+ * "store_error". Messages are Chinese. On PostgreSQL a failed statement
+ * ends its transaction (store_pg.c says which statements are the exception),
+ * and a pipelined write's failure may answer at the next statement. */
 #ifndef SIPF_STORE_STORE_H
 #define SIPF_STORE_STORE_H
 
