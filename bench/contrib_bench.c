@@ -244,6 +244,7 @@ static double baseline(const char *path, int64_t rows) {
     sqlite3 *db;
     if (sqlite3_open(path, &db) != SQLITE_OK) bench_die("open", path);
     exec_sql(db, PRAGMAS);
+    exec_sql(db, store_sqlite_bulk_pragma);   /* as the run's chunks have (store_tx_bulk) */
     double secs[BASELINE_TRIES], cpus[BASELINE_TRIES];
     for (int i = 0; i < BASELINE_TRIES; i++) secs[i] = baseline_once(db, rows, &cpus[i]);
     exec_sql(db, "DROP TABLE baseline_rows");
@@ -254,6 +255,7 @@ static double baseline(const char *path, int64_t rows) {
 
 int main(int argc, char **argv) {
     bench_name = "contrib_bench";
+    store_sqlite_global_init();   /* the same SQLite settings for the park, the run and the baseline */
     long persons = bench_arg_long(argc, argv, "--persons", 100000), units = bench_arg_long(argc, argv, "--units", 5000);
     int chunk = (int)bench_arg_long(argc, argv, "--chunk", 0);
     const char *src = bench_source_dir(argc, argv);

@@ -148,6 +148,10 @@ void store_stmt_done(store_stmt *st) {
 int64_t store_last_insert_id(store_tx *tx) { return tx->st->ops->last_insert_id(tx); }
 int64_t store_changes(store_tx *tx) { return tx->st->ops->changes(tx); }
 
+err_kind store_tx_bulk(store_tx *tx, err_detail *err) {
+    return tx->st->ops->bulk ? tx->st->ops->bulk(tx, err) : ERR_OK;
+}
+
 err_kind store_exec(store_tx *tx, store_query q, err_detail *err, const char *types, ...) {
     store_stmt *st;
     err_kind k = store_prepare(tx, q, &st, err);

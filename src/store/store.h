@@ -85,6 +85,10 @@ void store_bind_id(store_stmt *st, int idx, int64_t id);
  * Callers cast to int64_t: a plain int in a vararg is undefined here. */
 err_kind store_exec(store_tx *tx, store_query q, err_detail *err, const char *types, ...);
 int64_t store_last_insert_id(store_tx *tx);
+/* The transaction is about to write many rows (a batch chunk): the engine may
+ * lend it memory for the pages it touches until it ends (SQLite: a 64 MiB
+ * page cache instead of the connection's 256 KiB; PostgreSQL: nothing). */
+err_kind store_tx_bulk(store_tx *tx, err_detail *err);
 int64_t store_changes(store_tx *tx);
 
 /* Fault injection for tests: the nth store call from now (prepare, step,

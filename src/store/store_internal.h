@@ -21,6 +21,13 @@ extern const char *const store_query_name[STORE_Q_COUNT];
 /* What every SQLite connection runs when opened (bench/contrib_bench.c's
  * baseline runs the same, so both sides of its ratio run alike). */
 extern const char store_sqlite_pragmas[];
+/* What store_tx_bulk runs on the transaction's connection (the benchmark's
+ * baseline runs it too). */
+extern const char store_sqlite_bulk_pragma[];
+/* The process-wide SQLite settings, made once before SQLite's first use (the
+ * engine calls it at its first open; a program that uses SQLite before that,
+ * as contrib_bench does, calls it first). */
+void store_sqlite_global_init(void);
 
 /* Compiled-in migrations (tools/embed.py). */
 extern const size_t store_migrations_count;
@@ -48,6 +55,8 @@ typedef struct store_ops {
     void (*stmt_done)(store_stmt *st);
     int64_t (*last_insert_id)(store_tx *tx);
     int64_t (*changes)(store_tx *tx);
+    /* NULL: the engine has nothing to lend a bulk transaction. */
+    err_kind (*bulk)(store_tx *tx, err_detail *err);
 } store_ops;
 
 /* The common head of every engine's objects. */

@@ -15,6 +15,9 @@
 
 enum { BUSY_TIMEOUT_MS = 10000 };
 
+const char store_sqlite_bulk_pragma[] = "PRAGMA cache_size=-65536;";
+static const char SMALL_CACHE_PRAGMA[] = "PRAGMA cache_size=-256;";
+
 const char store_sqlite_pragmas[] =
     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
     "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-256;";
@@ -49,6 +52,7 @@ typedef struct sq_tx {
     sq_stmt stmts[8];
     int open_stmts;
     bool write;   /* holds write_mu */
+    bool bulk;          /* lent the bulk page cache (store_tx_bulk), given back at its end */
 } sq_tx;
 
 #define SQ(s) ((sq_store *)(s))
@@ -89,7 +93,18 @@ static err_kind map_rc(sqlite3 *db, int rc, err_detail *err) {
     }
 }
 
+/* SQLite counts every allocation under a global mutex for
+ * sqlite3_memory_used(), which nothing here reads: off, before SQLite
+ * initialises (a later call is refused by SQLite and changes nothing). */
+static void global_init(void) { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+
+void store_sqlite_global_init(void) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, global_init);
+}
+
 static err_kind conn_open(sq_store *s, conn *c, err_detail *err) {
+    store_sqlite_global_init();
     int rc = sqlite3_open_v2(s->path, &c->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
                              NULL);
@@ -203,6 +218,7 @@ static err_kind sq_begin(store *base, bool write, store_tx **out, err_detail *er
 
 static void tx_end(sq_tx *tx) {
     assert(tx->open_stmts == 0 && "statement not handed back with store_stmt_done");
+    if (tx->bulk) sqlite3_exec(tx->c->db, SMALL_CACHE_PRAGMA, NULL, NULL, NULL);   /* frees the pages */
     conn_give(SQ(tx->base.st), tx->c);
     if (tx->write) pthread_mutex_unlock(&SQ(tx->base.st)->write_mu);
     free(tx);
@@ -224,6 +240,16 @@ static void sq_rollback(store_tx *base) {
     sq_tx *tx = TX(base);
     sqlite3_exec(tx->c->db, "ROLLBACK", NULL, NULL, NULL);
     tx_end(tx);
+}
+
+/* A batch chunk touches index pages all over: with the connection's small
+ * cache it would read them again and again. */
+static err_kind sq_bulk(store_tx *base, err_detail *err) {
+    sq_tx *tx = TX(base);
+    int rc = sqlite3_exec(tx->c->db, store_sqlite_bulk_pragma, NULL, NULL, NULL);
+    if (rc != SQLITE_OK) return map_rc(tx->c->db, rc, err);
+    tx->bulk = true;
+    return ERR_OK;
 }
 
 static err_kind sq_exec_script(store_tx *base, const char *name, const char *sql, err_detail *err) {
@@ -334,6 +360,7 @@ static const store_ops sqlite_ops = {
     .stmt_done = sq_stmt_done,
     .last_insert_id = sq_last_insert_id,
     .changes = sq_changes,
+    .bulk = sq_bulk,
 };
 
 err_kind store_sqlite_open(const char *path, store **out, err_detail *err) {

@@ -145,6 +145,7 @@ static err_kind chunk_run(store *s, svc_ctx *c, const batch_spec *spec, int chun
                           int64_t *keys, chunk_result *res, run_row *r, err_detail *err) {
     store_tx *tx;
     err_kind k = store_begin(s, true, &tx, err);
+    if (!k && (k = store_tx_bulk(tx, err)) != ERR_OK) store_rollback(tx);
     if (k) return k;
     bool found = false;
     int n = 0;

@@ -680,10 +680,10 @@ static err_kind bill_insert(svc_ctx *ctx, int64_t unit_id, int64_t person_id, mo
 }
 
 /* The lines of a bill, written LINE_BATCH at a time with one statement
- * (CONTRIB_ASSESSMENT_INSERT_16), the rest four and then one at a time: the
+ * (CONTRIB_ASSESSMENT_INSERT_16), the rest 4 and then one at a time: the
  * run writes millions, and most of an INSERT's cost besides the rows is the
  * statement. */
-enum { LINE_BATCH = 16, LINE_SMALL_BATCH = 4, LINE_PARAMS = 12 };
+enum { LINE_BATCH = 16, LINE_PARAMS = 12 };
 
 typedef struct line_row {
     int64_t bill_id, unit_id, person_id, span_id;
@@ -713,10 +713,14 @@ static void line_bind(store_stmt *st, int o, const line_row *l, int64_t now_ms) 
 
 static err_kind lines_flush(svc_ctx *ctx, line_buf *b, err_detail *err) {
     err_kind k = ERR_OK;
+    static const struct { int rows; store_query q; } sizes[] = {
+        {LINE_BATCH, STORE_Q_CONTRIB_ASSESSMENT_INSERT_16}, {4, STORE_Q_CONTRIB_ASSESSMENT_INSERT_4},
+        {1, STORE_Q_CONTRIB_ASSESSMENT_INSERT}};
     for (int i = 0; !k && i < b->n;) {
-        int rows = b->n - i >= LINE_BATCH ? LINE_BATCH : b->n - i >= LINE_SMALL_BATCH ? LINE_SMALL_BATCH : 1;
-        store_query q = rows == LINE_BATCH ? STORE_Q_CONTRIB_ASSESSMENT_INSERT_16
-                      : rows == LINE_SMALL_BATCH ? STORE_Q_CONTRIB_ASSESSMENT_INSERT_4 : STORE_Q_CONTRIB_ASSESSMENT_INSERT;
+        int z = 0;
+        while (b->n - i < sizes[z].rows) z++;   /* the last size is one row: always fits */
+        int rows = sizes[z].rows;
+        store_query q = sizes[z].q;
         store_stmt *st;
         k = store_prepare(ctx->tx, q, &st, err);
         if (k) break;
