@@ -82,7 +82,7 @@ err_kind h_password_change(api_req *req, api_resp *resp, err_detail *err) {
     const char *old_pw = NULL, *new_pw = NULL;
     k = jsonx_str(b, "old_password", true, 256, &old_pw, err);
     if (!k) k = jsonx_str(b, "new_password", true, 256, &new_pw, err);
-    if (!k) k = auth_password_change(&req->ctx, old_pw, new_pw, err);
+    if (!k) k = auth_password_change(&req->ctx, old_pw, new_pw, req->token, err);
     json_decref(b);
     if (k) return k;
     resp->body = json_pack("{s:b}", "changed", 1);

@@ -568,7 +568,7 @@ err_kind auth_unlock(svc_ctx *ctx, const char *kind, const char *login, err_deta
 }
 
 err_kind auth_password_change(svc_ctx *ctx, const char *old_password, const char *new_password,
-                              err_detail *err) {
+                              const char *keep_token, err_detail *err) {
     user_rec u;
     bool found = false;
     err_kind k = ERR_OK;
@@ -581,6 +581,9 @@ err_kind auth_password_change(svc_ctx *ctx, const char *old_password, const char
         return err_set(err, ERR_UNAUTHORIZED, "bad_credentials", "old_password", "原密码错误");
     k = password_check(ctx, new_password, "new_password", err);
     if (!k) k = set_password(ctx, u.id, new_password, err);
+    char keep[CRYPTO_SHA256_HEX_BYTES] = "";
+    if (keep_token) crypto_sha256_hex(keep_token, strlen(keep_token), keep);
+    if (!k) k = store_exec(ctx->tx, STORE_Q_SESSION_REVOKE_OTHERS, err, "it", u.id, keep);
     if (k) return k;
     char target[TARGET_BYTES];
     user_target(u.id, target);

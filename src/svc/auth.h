@@ -61,8 +61,11 @@ err_kind auth_user_create(svc_ctx *ctx, const auth_user_new *in, int64_t *user_i
 err_kind auth_password_reset(svc_ctx *ctx, const char *kind, const char *login,
                              const char *new_password, err_detail *err);
 err_kind auth_unlock(svc_ctx *ctx, const char *kind, const char *login, err_detail *err);
-/* The signed-in actor changes their own password; ERR_UNAUTHORIZED on a wrong old one. */
+/* The signed-in actor changes their own password; ERR_UNAUTHORIZED on a wrong
+ * old one. Every other session of the account ends (a password someone else
+ * learned no longer keeps them signed in); the session of keep_token, the
+ * one making the change, stays (NULL: none stays). */
 err_kind auth_password_change(svc_ctx *ctx, const char *old_password, const char *new_password,
-                              err_detail *err);
+                              const char *keep_token, err_detail *err);
 
 #endif

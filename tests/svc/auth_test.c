@@ -440,18 +440,24 @@ static void test_password_change(void **state) {
     assert_int_equal(person_sign_in(e, ID1, PW1, &s, &err), ERR_OK);
     e->ctx.actor = s.actor;
     err_clear(&err);
-    assert_int_equal(auth_password_change(&e->ctx, "not-the-password", "new-password-1", &err),
+    assert_int_equal(auth_password_change(&e->ctx, "not-the-password", "new-password-1", s.token, &err),
                      ERR_UNAUTHORIZED);
     err_clear(&err);
-    assert_int_equal(auth_password_change(&e->ctx, PW1, "short", &err), ERR_RULE);
+    assert_int_equal(auth_password_change(&e->ctx, PW1, "short", s.token, &err), ERR_RULE);
     assert_string_equal(err.rules[0].code, "password_too_short");
     err_clear(&err);
-    assert_int_equal(auth_password_change(&e->ctx, PW1, "new-password-1", &err), ERR_OK);
+    /* a second session of the same person (another device) */
+    auth_session other;
+    assert_int_equal(person_sign_in(e, ID1, PW1, &other, &err), ERR_OK);
+    assert_int_equal(auth_password_change(&e->ctx, PW1, "new-password-1", s.token, &err), ERR_OK);
+    svc_actor a;
+    assert_int_equal(auth_resolve(&e->ctx, s.token, &a, NULL, &err), ERR_OK);              /* kept */
+    assert_int_equal(auth_resolve(&e->ctx, other.token, &a, NULL, &err), ERR_UNAUTHORIZED);  /* ended */
     assert_int_equal(person_sign_in(e, ID1, PW1, &s, &err), ERR_UNAUTHORIZED);
     assert_int_equal(person_sign_in(e, ID1, "new-password-1", &s, &err), ERR_OK);
     memset(&e->ctx.actor, 0, sizeof e->ctx.actor);
     err_clear(&err);
-    assert_int_equal(auth_password_change(&e->ctx, PW1, "new-password-2", &err), ERR_UNAUTHORIZED);
+    assert_int_equal(auth_password_change(&e->ctx, PW1, "new-password-2", NULL, &err), ERR_UNAUTHORIZED);
     tu_env_close(e);
 }
 
