@@ -403,33 +403,41 @@ static err_kind verify_counts(store_tx *tx, ledger_verify_result *r, err_detail 
     return k;
 }
 
-static err_kind verify_entries(store_tx *tx, ledger_verify_result *r, err_detail *err) {
+/* The first row a check finds (an id and two numbers), or none. */
+typedef struct first_bad {
+    bool found;
+    int64_t id, a, b;
+} first_bad;
+
+static err_kind first_bad_of(store_tx *tx, store_query q, first_bad *out, err_detail *err) {
     store_stmt *st;
-    err_kind k = store_prepare(tx, STORE_Q_LEDGER_VERIFY_UNBALANCED, &st, err);
+    err_kind k = store_prepare(tx, q, &st, err);
     if (k) return k;
     bool row = false;
     k = store_step(st, &row, err);
-    if (!k && row) {
-        r->unbalanced_entry_id = store_col_int(st, 0);
-        problem_add(r, "第 %" PRId64 " 号分录借贷不平（合计 %" PRId64 " 分，%" PRId64 " 行）",
-                    r->unbalanced_entry_id, store_col_int(st, 1), store_col_int(st, 2));
-    }
+    *out = (first_bad){.found = !k && row};
+    if (out->found) *out = (first_bad){true, store_col_int(st, 0), store_col_int(st, 1), store_col_int(st, 2)};
     store_stmt_done(st);
     return k;
 }
 
-static err_kind verify_balances(store_tx *tx, ledger_verify_result *r, err_detail *err) {
-    store_stmt *st;
-    err_kind k = store_prepare(tx, STORE_Q_LEDGER_VERIFY_WRONG_BALANCE, &st, err);
-    if (k) return k;
-    bool row = false;
-    k = store_step(st, &row, err);
-    if (!k && row) {
-        r->wrong_balance_account_id = store_col_int(st, 0);
-        problem_add(r, "第 %" PRId64 " 号账户余额 %" PRId64 " 分与分录合计 %" PRId64 " 分不符",
-                    r->wrong_balance_account_id, store_col_int(st, 1), store_col_int(st, 2));
+static err_kind verify_entries(store_tx *tx, ledger_verify_result *r, err_detail *err) {
+    first_bad f;
+    err_kind k = first_bad_of(tx, STORE_Q_LEDGER_VERIFY_UNBALANCED, &f, err);
+    if (!k && f.found) {
+        r->unbalanced_entry_id = f.id;
+        problem_add(r, "第 %" PRId64 " 号分录借贷不平（合计 %" PRId64 " 分，%" PRId64 " 行）", f.id, f.a, f.b);
     }
-    store_stmt_done(st);
+    return k;
+}
+
+static err_kind verify_balances(store_tx *tx, ledger_verify_result *r, err_detail *err) {
+    first_bad f;
+    err_kind k = first_bad_of(tx, STORE_Q_LEDGER_VERIFY_WRONG_BALANCE, &f, err);
+    if (!k && f.found) {
+        r->wrong_balance_account_id = f.id;
+        problem_add(r, "第 %" PRId64 " 号账户余额 %" PRId64 " 分与分录合计 %" PRId64 " 分不符", f.id, f.a, f.b);
+    }
     return k;
 }
 

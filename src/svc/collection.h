@@ -2,7 +2,9 @@
  *
  * Confirmed bills of a month go out as one collection file per bank (format:
  * docs/bank-files.md); the bank's reply file says paid or failed for each
- * line. A paid line moves money: bank clearing <- the unit's receivable, and
+ * line. A unit's bill is debited from its collection agreement's account, a
+ * bill a person pays themself from their withholding card (collect_card_set).
+ * A paid line moves money: bank clearing <- the payer's receivable, and
  * the contributions due are credited to the individual accounts and pools
  * (nothing reaches an individual account before its money has arrived). A
  * failed line, or a bill unpaid after its due date, is arrears; the late fee

@@ -873,7 +873,7 @@ static err_kind backpaid_load(svc_ctx *ctx, int64_t unit_id, month_ym month, spa
     if (k) return k;
     store_bind_int(st, 1, unit_id);
     store_bind_int(st, 2, month);
-    store_bind_int(st, 3, CONTRIB_UNIT_DECLARATIONS_MAX);
+    store_bind_int(st, 3, CONTRIB_UNIT_BACKPAID_MAX);
     bool row = false;
     int cap = 0;
     while (!(k = store_step(st, &row, err)) && row) {

@@ -776,6 +776,7 @@ static void credits_need_the_business_opened(void **state) {
     as(ROLE_CLERK);
     err = med_refused("2026-03", json_pack("{s:b}", "generate", 1), ERR_RULE);
     assert_non_null(rule_of(&err, "med_subsidy_not_permitted"));
+    assert_non_null(strstr(rule_of(&err, "med_subsidy_not_permitted")->message, "请先至基金征缴科申请开通"));
     as(ROLE_FINANCE);
     err_clear(&err);
     assert_int_equal(backpay_med_permit_set(&e->ctx, unit, true, &out, &err), ERR_OK);

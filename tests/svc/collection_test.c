@@ -924,13 +924,19 @@ static void a_card_is_checked_and_kept_from_units(void **state) {
     assert_int_equal(collect_card_set(&e->ctx, p, "", "1234567", &out, &err), ERR_RULE);
     assert_true(has_rule(&err, "missing_field", "bank_name"));
     assert_true(has_rule(&err, "invalid_bank_account", "\"min_digits\":8"));
+    assert_non_null(strstr(err.rules[1].message, "银行账号应为 8 到 32 位数字"));
+    assert_non_null(strstr(err.rules[0].message, "开户银行不能为空"));
     err_clear(&err);
     /* 33 digits: one too many */
     assert_int_equal(collect_card_set(&e->ctx, p, "农业银行", "123456789012345678901234567890123", &out, &err),
                      ERR_RULE);
     assert_true(has_rule(&err, "invalid_bank_account", "\"max_digits\":32"));
     err_clear(&err);
-    /* 8 digits: the least */
+    /* 32 digits: the most */
+    assert_int_equal(collect_card_set(&e->ctx, p, "农业银行", "12345678901234567890123456789012", &out, &err),
+                     ERR_OK);
+    json_decref(out);
+        /* 8 digits: the least */
     assert_int_equal(collect_card_set(&e->ctx, p, "农业银行", "12345678", &out, &err), ERR_OK);
     json_decref(out);
     assert_int_equal(collect_card_get(&e->ctx, other, &out, &err), ERR_NOT_FOUND);
