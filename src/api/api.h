@@ -2,9 +2,11 @@
  * routing table (routes.def), JSON by jansson, a per-request arena.
  *
  * A request goes: match the route (404 / 405) -> gather the body within the
- * route's limit (413) -> resolve the bearer token (401) -> check the role
- * (403) -> open the route's transaction -> call the handler -> commit on
- * success, roll back on failure -> answer JSON. Errors are
+ * route's limit (413) -> open the route's transaction -> resolve the bearer
+ * token in it (401) -> check the role (403) -> call the handler -> commit on
+ * success, roll back on failure -> for a read (TX_READ), have the audit rows
+ * of what it read written by the audit writer, the connection suspended
+ * meanwhile (svc/audit.h) -> answer JSON. Errors are
  * {"error":{"code","message","field"?,"rules":[...]}} with the status of
  * err_http_status. Every request writes one JSON access-log line and is
  * counted in /metrics. */

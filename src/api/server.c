@@ -22,6 +22,7 @@ struct api_server {
     const workday_cal *cal;
     api_metrics *metrics;
     ratelimit *signin_limit;   /* NULL: sign-in not limited per address */
+    audit_writer *auditw;      /* NULL in process: read audits written at once */
     char *web_dir;
     date_days as_of;
     bool quiet;
@@ -42,6 +43,15 @@ typedef struct req_state {
     const char *params[LIMIT_PATH_PARAMS_MAX];
     int param_count;
     char request_id[40];
+    /* A read whose audit rows are with the writer: the connection is
+     * suspended and the answer kept until audit_written resumes it. */
+    api_req *req;
+    api_resp *resp;
+    audit_later later;
+    struct MHD_Connection *conn;
+    bool waiting;
+    err_kind audit_k;
+    err_detail *audit_err;
 } req_state;
 
 api_metrics *api_server_metrics(api_server *s) { return s->metrics; }
@@ -128,19 +138,22 @@ static void audit_failure(api_server *s, api_req *req, const api_route *rt, cons
     req->ctx.tx = NULL;
 }
 
+/* Inside the route's transaction when it has one: a request then costs one
+ * transaction, not one for its token and one for its work. */
 static err_kind authenticate(api_server *s, api_req *req, const api_route *rt, err_detail *err) {
     if (!req->token) {
         if (rt->roles == ROLES_PUBLIC) return ERR_OK;
         return err_set(err, ERR_UNAUTHORIZED, "token_missing", NULL, "请先登录（缺少访问令牌）");
     }
-    store_tx *tx;
-    err_kind k = store_begin(s->st, false, &tx, err);
+    bool own_tx = req->ctx.tx == NULL;
+    err_kind k = own_tx ? store_begin(s->st, false, &req->ctx.tx, err) : ERR_OK;
     if (k) return k;
-    req->ctx.tx = tx;
     int64_t expires;
     k = auth_resolve(&req->ctx, req->token, &req->ctx.actor, &expires, err);
-    store_rollback(tx);
-    req->ctx.tx = NULL;
+    if (own_tx) {
+        store_rollback(req->ctx.tx);
+        req->ctx.tx = NULL;
+    }
     if (k && rt->roles == ROLES_PUBLIC) {   /* a stale token on a public route is ignored */
         err_clear(err);
         memset(&req->ctx.actor, 0, sizeof req->ctx.actor);
@@ -183,30 +196,57 @@ static bool signin_refused(api_server *s, const api_route *rt, const char *clien
     return true;
 }
 
-static void run_route(api_server *s, api_req *req, const api_route *rt, api_resp *resp) {
+/* Commits on success (or when the handler asks to keep its refusal), else
+ * rolls back. */
+static err_kind end_tx(api_req *req, err_kind k, err_detail *err) {
+    if (!req->ctx.tx) return k;
+    if (k == ERR_OK || req->commit_on_error) {
+        err_detail cerr = {0};
+        err_kind ck = store_commit(req->ctx.tx, &cerr);
+        if (ck && !k) { k = ck; *err = cerr; }
+    } else {
+        store_rollback(req->ctx.tx);
+    }
+    req->ctx.tx = NULL;
+    return k;
+}
+
+/* A read route runs in a read-only transaction and leaves the audit rows of
+ * what it read in *later (svc/audit.h): the caller has them written before
+ * it answers, also after a refusal the handler keeps (the refusal shows what
+ * was read). */
+static void run_route(api_server *s, api_req *req, const api_route *rt, api_resp *resp,
+                      audit_later *later) {
     err_detail err = {0};
-    err_kind k = authenticate(s, req, rt, &err);
-    if (!k) req->ctx.channel = channel_of(req);
-    if (!k && rt->tx != TX_NONE) k = store_begin(s->st, rt->tx == TX_WRITE, &req->ctx.tx, &err);
+    err_kind k = rt->tx != TX_NONE ? store_begin(s->st, rt->tx == TX_WRITE, &req->ctx.tx, &err) : ERR_OK;
+    if (!k) k = authenticate(s, req, rt, &err);
     if (!k) {
+        req->ctx.channel = channel_of(req);
+        if (rt->tx == TX_READ) req->ctx.audit_later = later;
         k = rt->handler(req, resp, &err);
-        if (req->ctx.tx) {
-            if (k == ERR_OK || req->commit_on_error) {
-                err_detail cerr = {0};
-                err_kind ck = store_commit(req->ctx.tx, &cerr);
-                if (ck && !k) { k = ck; err = cerr; }
-            } else {
-                store_rollback(req->ctx.tx);
-            }
-            req->ctx.tx = NULL;
+        req->ctx.audit_later = NULL;
+        k = end_tx(req, k, &err);
+        if (k && !req->commit_on_error) {
+            *later = (audit_later){0};
+            audit_failure(s, req, rt, &err);
         }
-        if (k && !req->commit_on_error) audit_failure(s, req, rt, &err);
+    } else {
+        end_tx(req, k, &err);
     }
     if (k) {
         json_decref(resp->body);
         resp->body = NULL;
         error_resp(resp, &err);
     }
+}
+
+/* The read's audit rows could not be written: the error answers instead. */
+static void audit_refused(api_resp *resp, const err_detail *err) {
+    json_decref(resp->body);
+    resp->body = NULL;
+    resp->text = NULL;
+    resp->text_len = 0;
+    error_resp(resp, err);
 }
 
 static void log_access(api_server *s, req_state *rs, const char *method, const char *url,
@@ -220,10 +260,14 @@ static void log_access(api_server *s, req_state *rs, const char *method, const c
     log_json(LOG_INFO, "http", f);
 }
 
+/* In process there is no writer: the rows are written at once. */
 void api_server_handle(api_server *s, api_req *req, int route, const char *client_addr,
                        api_resp *resp) {
-    if (!signin_refused(s, &api_routes[route], client_addr, resp))
-        run_route(s, req, &api_routes[route], resp);
+    if (signin_refused(s, &api_routes[route], client_addr, resp)) return;
+    audit_later later = {0};
+    run_route(s, req, &api_routes[route], resp, &later);
+    err_detail err = {0};
+    if (audit_later_write(s->st, &later, &err)) audit_refused(resp, &err);
 }
 
 void api_server_prepare(api_server *s, api_req *req, arena *ar, const char *request_id) {
@@ -260,34 +304,71 @@ static const char *client_addr_of(struct MHD_Connection *c, char out[INET6_ADDRS
     return out;
 }
 
+static enum MHD_Result answer(api_server *s, struct MHD_Connection *c, req_state *rs,
+                              const char *method, const char *url) {
+    if (rs->audit_k) audit_refused(rs->resp, rs->audit_err);
+    enum MHD_Result ret = send_resp(c, rs, rs->resp);
+    int64_t micros = now_us() - rs->start_us;
+    api_metrics_observe(s->metrics, rs->route, rs->resp->status, micros);
+    log_access(s, rs, method, url, rs->resp->status, micros, rs->req);
+    return ret;
+}
+
+/* On the audit writer's thread. */
+static void audit_written(void *arg, err_kind k, const err_detail *err) {
+    req_state *rs = arg;
+    if (k) *rs->audit_err = *err;
+    rs->audit_k = k;
+    MHD_resume_connection(rs->conn);
+}
+
+/* Hands the read's audit rows to the writer and suspends the connection,
+ * so that the thread serves others meanwhile and the writer can put many
+ * requests' rows into one transaction; MHD calls on_request again once
+ * audit_written resumes it. A writer that is stopping takes nothing: the
+ * rows are written here, and the connection resumed at once. */
+static void wait_for_audit(api_server *s, struct MHD_Connection *c, req_state *rs) {
+    rs->conn = c;
+    rs->waiting = true;
+    rs->audit_err = arena_alloc(rs->ar, sizeof *rs->audit_err);
+    memset(rs->audit_err, 0, sizeof *rs->audit_err);
+    MHD_suspend_connection(c);
+    if (audit_later_queue(s->auditw, &rs->later, audit_written, rs)) return;
+    rs->audit_k = audit_later_write(s->st, &rs->later, rs->audit_err);
+    MHD_resume_connection(c);
+}
+
 static enum MHD_Result finish(api_server *s, struct MHD_Connection *c, req_state *rs,
                               const char *method, const char *url) {
-    api_req req = {.method = method, .path = url};
-    api_resp resp = {0};
-    fill_ctx(s, &req, rs, c);
+    api_req *req = rs->req = arena_alloc(rs->ar, sizeof *req);
+    api_resp *resp = rs->resp = arena_alloc(rs->ar, sizeof *resp);
+    *req = (api_req){.method = method, .path = url};
+    *resp = (api_resp){0};
+    fill_ctx(s, req, rs, c);
     err_detail err = {0};
+    char addr[INET6_ADDRSTRLEN];
+    const api_route *rt = rs->route >= 0 ? &api_routes[rs->route] : NULL;
     if (rs->too_large) {
         err_set(&err, ERR_TOO_LARGE, "body_too_large", NULL, "请求体过大，上限 %zu 字节", rs->body_max);
-        error_resp(&resp, &err);
+        error_resp(resp, &err);
     } else if (rs->match == 404 && strcmp(method, "GET") == 0 && strncmp(url, "/api/", 5) != 0) {
         rs->route = -1;
-        if (api_static_serve(s->web_dir, url, rs->ar, &resp, &err)) error_resp(&resp, &err);
+        if (api_static_serve(s->web_dir, url, rs->ar, resp, &err)) error_resp(resp, &err);
     } else if (rs->match == 404) {
         err_set(&err, ERR_NOT_FOUND, "route_not_found", NULL, "没有这个接口：%s %s", method, url);
-        error_resp(&resp, &err);
+        error_resp(resp, &err);
     } else if (rs->match == 405) {
         err_set(&err, ERR_INVALID, "method_not_allowed", NULL, "接口 %s 不支持 %s 方法", url, method);
-        error_resp(&resp, &err);
-        resp.status = 405;
-    } else {
-        char addr[INET6_ADDRSTRLEN];
-        api_server_handle(s, &req, rs->route, client_addr_of(c, addr), &resp);
+        error_resp(resp, &err);
+        resp->status = 405;
+    } else if (!signin_refused(s, rt, client_addr_of(c, addr), resp)) {
+        run_route(s, req, rt, resp, &rs->later);
+        if (rs->later.n > 0) {
+            wait_for_audit(s, c, rs);
+            return MHD_YES;
+        }
     }
-    enum MHD_Result ret = send_resp(c, rs, &resp);
-    int64_t micros = now_us() - rs->start_us;
-    api_metrics_observe(s->metrics, rs->route, resp.status, micros);
-    log_access(s, rs, method, url, resp.status, micros, &req);
-    return ret;
+    return answer(s, c, rs, method, url);
 }
 
 static req_state *begin_request(struct MHD_Connection *c, const char *method, const char *url) {
@@ -333,6 +414,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!rs) {
         *con_cls = begin_request(c, method, url);
         return MHD_YES;
+    }
+    if (rs->waiting) {   /* resumed: the read's audit rows are written, or failed */
+        rs->waiting = false;
+        return answer(s, c, rs, method, url);
     }
     if (*upload_size) {
         size_t n = *upload_size;
@@ -411,7 +496,13 @@ err_kind api_server_start(const api_config *cfg, store *st, const policy *pol,
         *out = s;
         return ERR_OK;
     }
-    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+    k = audit_writer_start(st, &s->auditw, err);
+    if (k) {
+        api_server_stop(s);
+        return k;
+    }
+    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                                MHD_ALLOW_SUSPEND_RESUME,
                             0, NULL, NULL, on_request, s,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
@@ -433,7 +524,11 @@ err_kind api_server_start(const api_config *cfg, store *st, const policy *pol,
 
 void api_server_stop(api_server *s) {
     if (!s) return;
+    /* The writer first: it resumes every connection waiting for it, and
+     * reads after it write their own rows. */
+    audit_writer_stop(s->auditw);
     if (s->d) MHD_stop_daemon(s->d);
+    audit_writer_free(s->auditw);
     api_metrics_destroy(s->metrics);
     ratelimit_destroy(s->signin_limit);
     free(s->web_dir);

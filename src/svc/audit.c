@@ -10,6 +10,7 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,25 +127,187 @@ static err_kind row_insert(store_tx *tx, const audit_row *r, const char *hash, e
     return k;
 }
 
+struct audit_later_row {
+    audit_row r;
+    audit_later_row *next;
+};
+
+/* A copy in the request's arena, written after its read transaction. */
+static void later_push(svc_ctx *ctx, const audit_row *r) {
+    audit_later_row *lr = arena_alloc(ctx->ar, sizeof *lr);
+    lr->r = *r;
+    const char **texts[] = {&lr->r.channel, &lr->r.action, &lr->r.target, &lr->r.outcome,
+                            &lr->r.request_id, &lr->r.detail};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) *texts[i] = arena_strdup(ctx->ar, *texts[i]);
+    lr->next = NULL;
+    audit_later *l = ctx->audit_later;
+    if (l->last) l->last->next = lr;
+    else l->first = lr;
+    l->last = lr;
+    l->n++;
+}
+
 err_kind audit_append(svc_ctx *ctx, const char *action, const char *target, const char *outcome,
                       const char *detail, err_detail *err) {
     assert(ctx && ctx->tx && action && target && outcome);
-    int64_t seq = 0;
-    char prev[CRYPTO_SHA256_HEX_BYTES];
-    err_kind k = head_advance(ctx->tx, &seq, prev, err);
-    if (k) return k;
     audit_row r = {
-        .seq = seq, .ts_ms = ctx->now_ms, .actor_user_id = ctx->actor.user_id,
+        .ts_ms = ctx->now_ms, .actor_user_id = ctx->actor.user_id,
         .actor_role = svc_role_name(ctx->actor.role), .channel = ctx->channel ? ctx->channel : "",
         .action = action, .target = target, .outcome = outcome,
         .request_id = ctx->request_id ? ctx->request_id : "", .detail = detail ? detail : "",
-        .prev_hash = prev,
     };
+    if (ctx->audit_later) {
+        later_push(ctx, &r);
+        return ERR_OK;
+    }
+    char prev[CRYPTO_SHA256_HEX_BYTES];
+    err_kind k = head_advance(ctx->tx, &r.seq, prev, err);
+    if (k) return k;
+    r.prev_hash = prev;
     char hash[CRYPTO_SHA256_HEX_BYTES];
     row_hash(&r, hash);
     k = row_insert(ctx->tx, &r, hash, err);
     if (k) return k;
-    return store_exec(ctx->tx, STORE_Q_AUDIT_HEAD_SET_HASH, err, "it", seq, hash);
+    return store_exec(ctx->tx, STORE_Q_AUDIT_HEAD_SET_HASH, err, "it", r.seq, hash);
+}
+
+/* ---- rows written after their read --------------------------------------- */
+
+struct audit_writer {
+    store *st;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t queued;
+    audit_later *head, **tail;
+    bool stopping;
+};
+
+/* Takes every number the lists need at once, then chains their rows in
+ * queue order and leaves the last hash in the head. */
+static err_kind lists_insert(store_tx *tx, const audit_later *l, err_detail *err) {
+    int64_t total = 0;
+    for (const audit_later *i = l; i; i = i->next) total += i->n;
+    store_stmt *st;
+    err_kind k = store_prepare(tx, STORE_Q_AUDIT_HEAD_ADVANCE_BY, &st, err);
+    if (k) return k;
+    store_bind_int(st, 1, total);
+    bool row = false, more;
+    int64_t last = 0;
+    char prev[CRYPTO_SHA256_HEX_BYTES] = "";
+    k = store_step(st, &row, err);
+    if (!k && row) {
+        last = store_col_int(st, 0);
+        snprintf(prev, sizeof prev, "%s", store_col_text(st, 1));
+        k = store_step(st, &more, err);
+    }
+    store_stmt_done(st);
+    if (!k && !row) k = err_set(err, ERR_INTERNAL, "audit_head_missing", NULL, "审计日志链头记录缺失，请运行数据库迁移");
+    int64_t seq = last - total;
+    for (; !k && l; l = l->next)
+        for (const audit_later_row *lr = l->first; !k && lr; lr = lr->next) {
+            audit_row r = lr->r;
+            r.seq = ++seq;
+            r.prev_hash = prev;
+            char hash[CRYPTO_SHA256_HEX_BYTES];
+            row_hash(&r, hash);
+            k = row_insert(tx, &r, hash, err);
+            memcpy(prev, hash, sizeof prev);
+        }
+    return k ? k : store_exec(tx, STORE_Q_AUDIT_HEAD_SET_HASH, err, "it", last, prev);
+}
+
+static err_kind lists_write(store *st, const audit_later *l, err_detail *err) {
+    store_tx *tx;
+    err_kind k = store_begin(st, true, &tx, err);
+    if (k) return k;
+    k = lists_insert(tx, l, err);
+    if (k) {
+        store_rollback(tx);
+        return k;
+    }
+    return store_commit(tx, err);
+}
+
+static void *writer_main(void *arg) {
+    audit_writer *w = arg;
+    err_detail *e = calloc(1, sizeof *e);
+    if (!e) abort();
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->head && !w->stopping) pthread_cond_wait(&w->queued, &w->mu);
+        if (!w->head) break;
+        audit_later *batch = w->head;
+        w->head = NULL;
+        w->tail = &w->head;
+        pthread_mutex_unlock(&w->mu);
+        err_kind k = lists_write(w->st, batch, e);
+        for (audit_later *l = batch, *next; l; l = next) {
+            next = l->next;   /* done may end the request that owns l */
+            l->done(l->done_arg, k, e);
+        }
+        err_clear(e);
+        pthread_mutex_lock(&w->mu);
+    }
+    pthread_mutex_unlock(&w->mu);
+    free(e);
+    return NULL;
+}
+
+err_kind audit_writer_start(store *st, audit_writer **out, err_detail *err) {
+    audit_writer *w = calloc(1, sizeof *w);
+    if (!w) abort();
+    w->st = st;
+    w->tail = &w->head;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->queued, NULL);
+    if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+        pthread_cond_destroy(&w->queued);
+        pthread_mutex_destroy(&w->mu);
+        free(w);
+        return err_set(err, ERR_INTERNAL, "thread_failed", NULL, "无法启动审计日志写入线程");
+    }
+    *out = w;
+    return ERR_OK;
+}
+
+void audit_writer_stop(audit_writer *w) {
+    if (!w) return;
+    pthread_mutex_lock(&w->mu);
+    bool was = w->stopping;
+    w->stopping = true;
+    pthread_cond_signal(&w->queued);
+    pthread_mutex_unlock(&w->mu);
+    if (!was) pthread_join(w->thread, NULL);
+}
+
+void audit_writer_free(audit_writer *w) {
+    if (!w) return;
+    audit_writer_stop(w);
+    pthread_cond_destroy(&w->queued);
+    pthread_mutex_destroy(&w->mu);
+    free(w);
+}
+
+bool audit_later_queue(audit_writer *w, audit_later *rows, audit_written_fn done, void *arg) {
+    assert(w && rows && rows->n > 0 && done);
+    rows->done = done;
+    rows->done_arg = arg;
+    rows->next = NULL;
+    pthread_mutex_lock(&w->mu);
+    bool taken = !w->stopping;
+    if (taken) {
+        *w->tail = rows;
+        w->tail = &rows->next;
+        pthread_cond_signal(&w->queued);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return taken;
+}
+
+err_kind audit_later_write(store *st, audit_later *rows, err_detail *err) {
+    if (!rows || rows->n == 0) return ERR_OK;
+    rows->next = NULL;
+    return lists_write(st, rows, err);
 }
 
 /* ---- reading ------------------------------------------------------------ */

@@ -54,6 +54,10 @@ typedef struct svc_ctx {
     svc_actor actor;
     const char *channel;     /* "portal", "terminal", "unit_client", "counter", "cli", "institution" */
     const char *request_id;
+    /* Set by a channel that runs a read in a read-only transaction: audit
+     * rows are kept here and written after it (svc/audit.h). NULL: they are
+     * written in tx. */
+    struct audit_later *audit_later;
 } svc_ctx;
 
 const char *svc_role_name(svc_role r);          /* "person", "unit", "clerk", ... */

@@ -2,11 +2,13 @@
  * staff; another person and a unit operator 404), the yearly interest run
  * by finance only and never before its date, settled once however often it
  * is asked, and the ledger check answering what it found. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ledger/ledger.h"
+#include "svc/audit.h"
 #include "svc/demo.h"
 #include "testutil.h"
 
@@ -278,6 +280,52 @@ static void ledger_verify_answers(void **state) {
     assert_true(json_is_true(json_object_get(r.json, "ok")));
     tu_resp_free(&r);
 }
+/* Reads from many connections at once: the audit rows of their reads are
+ * written in shared transactions after them, each read answered only once
+ * its row is in, and the chain stays whole. */
+enum { READERS = 6, READS_EACH = 8 };
+
+static void *reader(void *arg) {
+    long *ok = arg;
+    for (int i = 0; i < READS_EACH; i++) {
+        tu_resp r = call("GET", person_a, i % 2 ? "/api/v1/me/accounts" : "/api/v1/me/contributions");
+        if (r.status == 200) (*ok)++;
+        tu_resp_free(&r);
+    }
+    return NULL;
+}
+
+static int64_t read_rows_of_a(void) {
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/audit?target=person:%lld&limit=%d", (long long)pid_a, 200);
+    tu_resp r = call("GET", admin, "%s", path);
+    expect(&r, 200, NULL);
+    int64_t n = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(r.json, "items"), i, it)
+        if (strcmp(json_string_value(json_object_get(it, "action")), "person.read") == 0) n++;
+    tu_resp_free(&r);
+    return n;
+}
+
+static void concurrent_reads_each_on_the_trail(void **state) {
+    int64_t before = read_rows_of_a();
+    pthread_t th[READERS];
+    long ok[READERS] = {0};
+    for (int i = 0; i < READERS; i++) assert_int_equal(pthread_create(&th[i], NULL, reader, &ok[i]), 0);
+    for (int i = 0; i < READERS; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < READERS; i++) assert_int_equal(ok[i], READS_EACH);
+    assert_int_equal(read_rows_of_a() - before, READERS * READS_EACH);
+    store_tx *tx;
+    err_detail err = {0};
+    assert_int_equal(store_begin(srv->env->st, false, &tx, &err), ERR_OK);
+    audit_verify_result v;
+    assert_int_equal(audit_verify(tx, &v, &err), ERR_OK);
+    store_rollback(tx);
+    assert_int_equal(v.bad_seq, 0);
+    assert_true(v.rows > READERS * READS_EACH);
+}
 
 int main(void) {
     const struct CMUnitTest tests[] = {
@@ -285,6 +333,7 @@ int main(void) {
         cmocka_unit_test(contribution_details_by_year),
         cmocka_unit_test(interest_settled_by_finance_once),
         cmocka_unit_test(ledger_verify_answers),
+        cmocka_unit_test(concurrent_reads_each_on_the_trail),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,8 +1,10 @@
 /* svc/audit: the hash chain, its head, tampering found, and the admin-only list. */
 #include "testutil.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "svc/audit.h"
@@ -247,6 +249,139 @@ static void test_list_forbidden(void **state) {
     tu_env_close(e);
 }
 
+/* ---- rows written after a read ---- */
+
+/* Ends the env's transaction (it holds the write lock) for a writer of its own. */
+static void release(tu_env *e) {
+    tu_env_commit(e);
+    store_rollback(e->ctx.tx);
+    e->ctx.tx = NULL;
+}
+
+static void reopen(tu_env *e) {
+    err_detail err = {0};
+    if (store_begin(e->st, true, &e->ctx.tx, &err)) fail_msg("begin: %s", err.message);
+}
+
+/* Back in a transaction of the env's: the chain has rows rows and is whole. */
+static void reopen_chain_whole(tu_env *e, int64_t rows) {
+    reopen(e);
+    audit_verify_result r = verify(e);
+    assert_int_equal(r.rows, rows);
+    assert_int_equal(r.bad_seq, 0);
+}
+
+static void keep_later(tu_env *e, audit_later *l, const char *target) {
+    e->ctx.audit_later = l;
+    err_detail err = {0};
+    assert_int_equal(audit_append(&e->ctx, "person.read", target, "ok", "accounts", &err), ERR_OK);
+    e->ctx.audit_later = NULL;
+}
+
+static int64_t log_rows(tu_env *e) {
+    char n[32];
+    raw_text(e, "SELECT CAST(count(*) AS TEXT) FROM audit_log", n, sizeof n);
+    return strtoll(n, NULL, 10);
+}
+
+static void test_later_rows_wait_for_their_write(void **state) {
+    (void)state;
+    tu_env *e = tu_env_open(ROLE_SYSTEM, "2025-07-01");
+    append_rows(e, 1);
+    audit_later l = {0};
+    keep_later(e, &l, "person:7");
+    keep_later(e, &l, "person:8");
+    assert_int_equal(l.n, 2);
+    assert_int_equal(log_rows(e), 1);   /* kept, not written */
+    release(e);
+    err_detail err = {0};
+    assert_int_equal(audit_later_write(e->st, &l, &err), ERR_OK);
+    reopen_chain_whole(e, 3);
+    char t[32];
+    raw_text(e, "SELECT target FROM audit_log WHERE seq = 3", t, sizeof t);
+    assert_string_equal(t, "person:8");
+    raw_text(e, "SELECT CAST(seq AS TEXT) FROM audit_head", t, sizeof t);
+    assert_string_equal(t, "3");
+    audit_later none = {0};
+    assert_int_equal(audit_later_write(e->st, &none, &err), ERR_OK);
+    tu_env_close(e);
+}
+
+typedef struct told {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int calls;
+    err_kind last;
+    char code[48];
+} told;
+
+static void on_written(void *arg, err_kind k, const err_detail *err) {
+    told *t = arg;
+    pthread_mutex_lock(&t->mu);
+    t->calls++;
+    t->last = k;
+    snprintf(t->code, sizeof t->code, "%s", k ? err->code : "");
+    pthread_cond_signal(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+}
+
+static void wait_calls(told *t, int n) {
+    pthread_mutex_lock(&t->mu);
+    while (t->calls < n) pthread_cond_wait(&t->cv, &t->mu);
+    pthread_mutex_unlock(&t->mu);
+}
+
+static void test_writer_tells_every_request(void **state) {
+    (void)state;
+    tu_env *e = tu_env_open(ROLE_SYSTEM, "2025-07-01");
+    audit_later l[3] = {{0}};
+    for (int i = 0; i < 3; i++) keep_later(e, &l[i], i == 1 ? "person:2" : "person:1");
+    keep_later(e, &l[2], "person:3");
+    release(e);
+    audit_writer *w = NULL;
+    err_detail err = {0};
+    assert_int_equal(audit_writer_start(e->st, &w, &err), ERR_OK);
+    told t = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    for (int i = 0; i < 3; i++) assert_true(audit_later_queue(w, &l[i], on_written, &t));
+    wait_calls(&t, 3);
+    assert_int_equal(t.calls, 3);
+    assert_int_equal(t.last, ERR_OK);
+    audit_writer_stop(w);
+    assert_false(audit_later_queue(w, &l[0], on_written, &t));   /* stopped: takes nothing */
+    audit_writer_free(w);
+    reopen_chain_whole(e, 4);
+    char a[64];
+    raw_text(e, "SELECT group_concat(target, ',') FROM (SELECT target FROM audit_log ORDER BY seq)", a, sizeof a);
+    assert_string_equal(a, "person:1,person:2,person:1,person:3");   /* in queue order */
+    tu_env_close(e);
+}
+
+/* A failed write tells each request the store's error and leaves no row. */
+static void test_writer_failure_told(void **state) {
+    (void)state;
+    tu_env *e = tu_env_open(ROLE_SYSTEM, "2025-07-01");
+    audit_later l = {0};
+    keep_later(e, &l, "person:1");
+    release(e);
+    audit_writer *w = NULL;
+    err_detail err = {0};
+    assert_int_equal(audit_writer_start(e->st, &w, &err), ERR_OK);
+    told t = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    store_fault_set(e->st, 2);   /* the row's insert, after the head's advance */
+    assert_true(audit_later_queue(w, &l, on_written, &t));
+    wait_calls(&t, 1);
+    store_fault_set(e->st, 0);
+    assert_int_equal(t.last, ERR_UNAVAILABLE);
+    assert_string_equal(t.code, "store_fault");
+    audit_writer_free(w);
+    reopen(e);
+    assert_int_equal(log_rows(e), 0);
+    char a[32];
+    raw_text(e, "SELECT CAST(seq AS TEXT) FROM audit_head", a, sizeof a);
+    assert_string_equal(a, "0");
+    tu_env_close(e);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty_chain),
@@ -260,6 +395,9 @@ int main(void) {
         cmocka_unit_test(test_head_changed),
         cmocka_unit_test(test_list),
         cmocka_unit_test(test_list_forbidden),
+        cmocka_unit_test(test_later_rows_wait_for_their_write),
+        cmocka_unit_test(test_writer_tells_every_request),
+        cmocka_unit_test(test_writer_failure_told),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
