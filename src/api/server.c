@@ -87,21 +87,28 @@ static const char *bearer_of(struct MHD_Connection *c) {
     return h + 7;
 }
 
+enum { SEND_GUESS_BYTES = 8192 };
+
 static enum MHD_Result send_resp(struct MHD_Connection *c, req_state *rs, api_resp *resp) {
     int status = resp->status ? resp->status : 200;
     struct MHD_Response *r;
+    /* Bodies are in the request's arena (or static), which lives until MHD
+     * has sent them (on_completed): no copy. */
     if (resp->body) {
-        char *s = json_dumps(resp->body, JSON_COMPACT);
+        size_t cap = SEND_GUESS_BYTES;
+        char *text = arena_alloc(rs->ar, cap);
+        size_t n = json_dumpb(resp->body, text, cap, JSON_COMPACT);
+        if (n > cap) {   /* most answers fit the guess: dumped once */
+            text = arena_alloc(rs->ar, n);
+            n = json_dumpb(resp->body, text, n, JSON_COMPACT);
+        }
         json_decref(resp->body);
         resp->body = NULL;
-        size_t n = s ? strlen(s) : 0;
-        char *copy = arena_strndup(rs->ar, s ? s : "", n);
-        free(s);
-        r = MHD_create_response_from_buffer(n, copy, MHD_RESPMEM_MUST_COPY);
+        r = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_PERSISTENT);
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
     } else {
         r = MHD_create_response_from_buffer(resp->text_len, (void *)(resp->text ? resp->text : ""),
-                                            MHD_RESPMEM_MUST_COPY);
+                                            MHD_RESPMEM_PERSISTENT);
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
                                 resp->content_type ? resp->content_type : "text/plain; charset=utf-8");
     }
@@ -249,15 +256,13 @@ static void audit_refused(api_resp *resp, const err_detail *err) {
     error_resp(resp, err);
 }
 
-static void log_access(api_server *s, req_state *rs, const char *method, const char *url,
+static void access_log(api_server *s, req_state *rs, const char *method, const char *url,
                        int status, int64_t micros, const api_req *req) {
     if (s->quiet) return;
-    json_t *f = json_pack("{s:s, s:s, s:s, s:i, s:f, s:s}", "request_id", rs->request_id,
-                          "method", method, "path", url, "status", status, "ms",
-                          (double)micros / 1000.0, "role",
-                          svc_role_name(req ? req->ctx.actor.role : ROLE_NONE));
-    if (rs->route >= 0) json_object_set_new(f, "route", json_string(api_routes[rs->route].pattern));
-    log_json(LOG_INFO, "http", f);
+    log_access(&(log_access_line){.method = method, .path = url, .request_id = rs->request_id,
+                                  .role = svc_role_name(req ? req->ctx.actor.role : ROLE_NONE),
+                                  .route = rs->route >= 0 ? api_routes[rs->route].pattern : NULL,
+                                  .status = status, .micros = micros});
 }
 
 /* In process there is no writer: the rows are written at once. */
@@ -310,7 +315,7 @@ static enum MHD_Result answer(api_server *s, struct MHD_Connection *c, req_state
     enum MHD_Result ret = send_resp(c, rs, rs->resp);
     int64_t micros = now_us() - rs->start_us;
     api_metrics_observe(s->metrics, rs->route, rs->resp->status, micros);
-    log_access(s, rs, method, url, rs->resp->status, micros, rs->req);
+    access_log(s, rs, method, url, rs->resp->status, micros, rs->req);
     return ret;
 }
 
