@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/crypto.h"
 #include "base/limits.h"
@@ -179,8 +180,25 @@ struct audit_writer {
     pthread_mutex_t mu;
     pthread_cond_t queued;
     audit_later *head, **tail;
+    int queued_n;       /* lists in the queue */
+    int last_batch_n;   /* lists the last transaction wrote */
     bool stopping;
 };
+
+/* A group commit's delay, as PostgreSQL's commit_delay: only when others
+ * are reading too, so that a read alone is never kept waiting. */
+static void gather(audit_writer *w) {
+    if (w->last_batch_n <= 1) return;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += (long)LIMIT_AUDIT_GATHER_US * 1000;
+    if (until.tv_nsec >= 1000000000) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000;
+    }
+    while (w->queued_n < LIMIT_AUDIT_GATHER_READS && !w->stopping)
+        if (pthread_cond_timedwait(&w->queued, &w->mu, &until) != 0) break;
+}
 
 /* Takes every number the lists need at once, then chains their rows in
  * queue order and leaves the last hash in the head. */
@@ -236,9 +254,12 @@ static void *writer_main(void *arg) {
     for (;;) {
         while (!w->head && !w->stopping) pthread_cond_wait(&w->queued, &w->mu);
         if (!w->head) break;
+        gather(w);
         audit_later *batch = w->head;
         w->head = NULL;
         w->tail = &w->head;
+        w->last_batch_n = w->queued_n;
+        w->queued_n = 0;
         pthread_mutex_unlock(&w->mu);
         err_kind k = lists_write(w->st, batch, e);
         for (audit_later *l = batch, *next; l; l = next) {
@@ -298,6 +319,7 @@ bool audit_later_queue(audit_writer *w, audit_later *rows, audit_written_fn done
     if (taken) {
         *w->tail = rows;
         w->tail = &rows->next;
+        w->queued_n++;
         pthread_cond_signal(&w->queued);
     }
     pthread_mutex_unlock(&w->mu);
