@@ -32,6 +32,7 @@ typedef struct api_config {
     bool quiet;                /* no access log (tests) */
     int signin_per_minute;     /* sign-in attempts an address gains a minute; 0: no limit */
     int signin_burst;          /* and may spend at once (0: LIMIT_SIGNIN_BURST) */
+    const char *trusted_proxies; /* "ADDR,ADDR": whose X-Forwarded-For names the client (api/clientaddr.h) */
 } api_config;
 
 typedef struct api_server api_server;

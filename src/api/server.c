@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/clientaddr.h"
 #include "api/inproc.h"
 #include "api/ratelimit.h"
 #include "base/crypto.h"
@@ -22,6 +23,7 @@ struct api_server {
     const workday_cal *cal;
     api_metrics *metrics;
     ratelimit *signin_limit;   /* NULL: sign-in not limited per address */
+    api_proxies proxies;       /* whose X-Forwarded-For is believed */
     audit_writer *auditw;      /* NULL in process: read audits written at once */
     char *web_dir;
     date_days as_of;
@@ -297,15 +299,19 @@ static void fill_ctx(api_server *s, api_req *req, req_state *rs, struct MHD_Conn
     req->token = bearer_of(c);
 }
 
-/* The peer's address in text, for the per-address limits ("" when unknown). */
-static const char *client_addr_of(struct MHD_Connection *c, char out[INET6_ADDRSTRLEN]) {
-    out[0] = 0;
+/* The client's address in text, for the per-address limits ("" when
+ * unknown): the peer's, or behind a trusted proxy the one it forwarded. */
+static const char *client_addr_of(api_server *s, struct MHD_Connection *c, char out[INET6_ADDRSTRLEN]) {
+    char peer[INET6_ADDRSTRLEN] = "";
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     const struct sockaddr *sa = ci ? ci->client_addr : NULL;
     if (sa && sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, INET6_ADDRSTRLEN);
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, peer, INET6_ADDRSTRLEN);
     else if (sa && sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, INET6_ADDRSTRLEN);
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer, INET6_ADDRSTRLEN);
+    const char *xff = s->proxies.n ? MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For") : NULL;
+    const char *who = api_client_addr(&s->proxies, peer, xff, out);
+    if (who != out) snprintf(out, INET6_ADDRSTRLEN, "%s", who);
     return out;
 }
 
@@ -366,7 +372,7 @@ static enum MHD_Result finish(api_server *s, struct MHD_Connection *c, req_state
         err_set(&err, ERR_INVALID, "method_not_allowed", NULL, "接口 %s 不支持 %s 方法", url, method);
         error_resp(resp, &err);
         resp->status = 405;
-    } else if (!signin_refused(s, rt, client_addr_of(c, addr), resp)) {
+    } else if (!signin_refused(s, rt, client_addr_of(s, c, addr), resp)) {
         run_route(s, req, rt, resp, &rs->later);
         if (rs->later.n > 0) {
             wait_for_audit(s, c, rs);
@@ -488,6 +494,11 @@ err_kind api_server_start(const api_config *cfg, store *st, const policy *pol,
     if (threads > LIMIT_SERVER_THREADS_MAX) threads = LIMIT_SERVER_THREADS_MAX;
     api_server *s = calloc(1, sizeof *s);
     if (!s) abort();
+    k = api_proxies_parse(cfg->trusted_proxies, &s->proxies, err);
+    if (k) {
+        free(s);
+        return k;
+    }
     s->st = st;
     s->pol = pol;
     s->cal = cal;

@@ -18,7 +18,7 @@ static err_kind prepare_db(cli_env *env, err_detail *err) {
 }
 
 int cmd_serve(cli_opts *o) {
-    static const char *const allowed[] = {"threads", "signin-rate", NULL};
+    static const char *const allowed[] = {"threads", "signin-rate", "trust-proxy", NULL};
     if (!cli_only(o, allowed)) return 2;
     int threads = 4;
     const char *t = cli_opt(o, "threads");
@@ -55,7 +55,8 @@ int cmd_serve(cli_opts *o) {
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);   /* workers inherit the mask; we wait below */
     api_config cfg = {.listen = o->listen, .web_dir = o->web_dir, .as_of = o->as_of,
-                      .threads = threads, .signin_per_minute = signin_rate};
+                      .threads = threads, .signin_per_minute = signin_rate,
+                      .trusted_proxies = cli_opt(o, "trust-proxy")};
     api_server *srv;
     if (api_server_start(&cfg, env.st, env.pol, env.cal, &srv, &err)) {
         cli_env_close(&env);

@@ -614,14 +614,17 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud) {
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud) { return size * nmemb; }
 
-/* One sign-in from source address `from` (127.0.0.x: every one is this host). */
-static flood_answer sign_in_from(int port, const char *from, const char *body) {
+/* One sign-in from source address `from` (127.0.0.x: every one is this
+ * host), with an X-Forwarded-For header when xff is not NULL. */
+static flood_answer sign_in_via(int port, const char *from, const char *xff, const char *body) {
     flood_answer a = {0, 0};
     CURL *c = curl_easy_init();
-    char url[128], iface[64];
+    char url[128], iface[64], fwd[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/sessions", port);
     snprintf(iface, sizeof iface, "host!%s", from);
     struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    snprintf(fwd, sizeof fwd, "X-Forwarded-For: %s", xff ? xff : "");
+    if (xff) h = curl_slist_append(h, fwd);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_INTERFACE, iface);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
@@ -635,6 +638,10 @@ static flood_answer sign_in_from(int port, const char *from, const char *body) {
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
     return a;
+}
+
+static flood_answer sign_in_from(int port, const char *from, const char *body) {
+    return sign_in_via(port, from, NULL, body);
 }
 
 /* Tries: sign-in attempts from one address past its allowance (a server
@@ -671,6 +678,37 @@ static void signin_flood_from_one_address_is_rate_limited(void **state) {
         assert_int_equal(sign_in_from(srv->port, "127.0.0.3", good).status, 201);
 }
 
+/* Tries: behind a trusted balancer (127.0.0.5, --trust-proxy), a flood from
+ * one client it forwards; then another client through it; then a client
+ * that is not the balancer sending X-Forwarded-For of its own. Must: the
+ * flooding client is limited by the address the balancer names (401 x2, then
+ * 429), another forwarded client still signs in (201); the direct client's
+ * header is not believed: its attempts count against its own address, and
+ * a forwarded address it names is not spent. */
+static void signin_limit_behind_a_trusted_proxy(void **state) {
+    api_config cfg = {.listen = "127.0.0.1:0", .as_of = srv->env->ctx.business_date, .threads = 2,
+                      .quiet = true, .signin_per_minute = 6, .signin_burst = 2,
+                      .trusted_proxies = "127.0.0.5"};
+    api_server *limited;
+    err_detail err = {0};
+    assert_int_equal(api_server_start(&cfg, srv->env->st, srv->env->pol, srv->env->cal, &limited, &err), ERR_OK);
+    int port = api_server_port(limited);
+    const char *bad = "{\"role\":\"staff\",\"username\":\"nobody\",\"password\":\"Wrong@1\"}";
+    const char *good = "{\"role\":\"staff\",\"username\":\"finance01\",\"password\":\"Staff@2026\"}";
+    assert_int_equal(sign_in_via(port, "127.0.0.5", "203.0.113.7", bad).status, 401);
+    assert_int_equal(sign_in_via(port, "127.0.0.5", "198.51.100.1, 203.0.113.7", bad).status, 401);
+    assert_int_equal(sign_in_via(port, "127.0.0.5", "203.0.113.7", good).status, 429);
+    assert_int_equal(sign_in_via(port, "127.0.0.5", "203.0.113.8", good).status, 201);
+    assert_int_equal(sign_in_via(port, "127.0.0.6", "203.0.113.9", bad).status, 401);
+    assert_int_equal(sign_in_via(port, "127.0.0.6", "203.0.113.10", bad).status, 401);
+    assert_int_equal(sign_in_via(port, "127.0.0.6", "203.0.113.11", good).status, 429);
+    assert_int_equal(sign_in_via(port, "127.0.0.5", "203.0.113.9", good).status, 201);
+    api_server_stop(limited);
+    cfg.trusted_proxies = "127.0.0.5,balancer";
+    assert_int_equal(api_server_start(&cfg, srv->env->st, srv->env->pol, srv->env->cal, &limited, &err), ERR_INVALID);
+    assert_string_equal(err.code, "invalid_trust_proxy");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(token_of_another_role_is_forbidden),
@@ -683,6 +721,7 @@ int main(void) {
         cmocka_unit_test(static_path_traversal_is_refused),
         cmocka_unit_test(sql_metacharacters_and_long_strings_never_5xx),
         cmocka_unit_test(signin_flood_from_one_address_is_rate_limited),
+        cmocka_unit_test(signin_limit_behind_a_trusted_proxy),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
