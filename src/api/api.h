@@ -20,6 +20,7 @@
 #include "base/arena.h"
 #include "base/err.h"
 #include "base/limits.h"
+#include "base/table.h"
 #include "svc/ctx.h"
 
 typedef struct api_metrics api_metrics;
@@ -99,6 +100,17 @@ err_kind api_parse_id(const char *s, const char *field, int64_t *out, err_detail
 /* The body as a JSON object, checked against allowed members (NULL-terminated). */
 err_kind api_body_object(api_req *req, const char *const allowed[], json_t **out,
                          err_detail *err);
+
+/* The body as a table: CSV or XLSX by its Content-Type (table_not_supported
+ * otherwise), read row by row by base/table. */
+err_kind api_body_table(api_req *req, table *out, err_detail *err);
+/* A refused file answers 422 with every bad row, which the platform's error
+ * body (ERR_RULES_MAX rules) cannot carry: rolls the file back, records the
+ * refusal under action in a transaction of its own (which the server then
+ * commits: the handler returns ERR_OK) and answers err with bad (stolen) as
+ * "rows". */
+err_kind api_table_refused(api_req *req, api_resp *resp, const char *action, const err_detail *err,
+                           json_t *bad);
 
 /* Metrics. */
 api_metrics *api_metrics_create(int route_count);

@@ -93,40 +93,15 @@ err_kind h_enrol_create(api_req *req, api_resp *resp, err_detail *err) {
     return k;
 }
 
-/* A refused roster answers 422 with every bad row, which the error body of
- * the platform (16 rules at most) cannot carry: the handler rolls the
- * roster back itself and records the refusal in a transaction of its own,
- * which the server then commits. */
-static err_kind roster_refused(api_req *req, api_resp *resp, const err_detail *err, json_t *bad) {
-    json_t *body = jsonx_error_body(err);
-    json_t *e = json_object_get(body, "error");
-    json_object_set_new(e, "bad_row_count", json_integer((json_int_t)json_array_size(bad)));
-    json_object_set_new(e, "rows", bad);
-    store_rollback(req->ctx.tx);
-    req->ctx.tx = NULL;
-    err_detail aerr = {0};
-    if (store_begin(api_server_store(req->server), true, &req->ctx.tx, &aerr) ||
-        audit_append(&req->ctx, "POST /api/v1/enrolments/roster", req->path, err->code, err->message, &aerr))
-        log_msg(LOG_WARN, "audit of a refused roster not written: %s", aerr.message);
-    resp->status = err_http_status(ERR_RULE);
-    resp->body = body;
-    return ERR_OK;
-}
-
 err_kind h_enrol_roster(api_req *req, api_resp *resp, err_detail *err) {
-    const char *ct = MHD_lookup_connection_value((struct MHD_Connection *)req->conn, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_TYPE);
-    table_format fmt;
     int64_t unit_id = 0;
     const char *u = api_query(req, "unit_id");
-    err_kind k = table_format_from_type(ct, &fmt, err);
-    if (!k && u) k = api_parse_id(u, "unit_id", &unit_id, err);
-    if (k) return k;
+    err_kind k = u ? api_parse_id(u, "unit_id", &unit_id, err) : ERR_OK;
     table t;
-    k = table_read(req->ar, fmt, req->body, req->body_len, &t, err);
+    if (!k) k = api_body_table(req, &t, err);
     json_t *bad = NULL;
     if (!k) k = enrol_roster(&req->ctx, unit_id, &t, &resp->body, &bad, err);
-    if (k == ERR_RULE && bad) return roster_refused(req, resp, err, bad);
+    if (k == ERR_RULE && bad) return api_table_refused(req, resp, "POST /api/v1/enrolments/roster", err, bad);
     if (!k) resp->status = 201;
     return k;
 }
