@@ -16,12 +16,6 @@ static tu_server *srv;
 static char *person_a, *person_b, *unit0, *clerk, *finance, *admin;
 static int64_t pid_a, uid0;
 
-static const demo_login *login_of(const char *role, int nth) {
-    for (int i = 0; i < demo_login_count; i++)
-        if (strcmp(demo_logins[i].role, role) == 0 && nth-- == 0) return &demo_logins[i];
-    return NULL;
-}
-
 static int64_t current(const char *token, const char *key) {
     tu_resp r = tu_http(srv, "GET", "/api/v1/sessions/current", token, NULL, NULL);
     assert_int_equal(r.status, 200);
@@ -33,7 +27,7 @@ static int64_t current(const char *token, const char *key) {
 
 static int setup(void **state) {
     srv = tu_server_start("2026-11-23", 1);
-    const demo_login *a = login_of("person", 0), *b = login_of("person", 1), *u0 = login_of("unit", 0);
+    const demo_login *a = tu_demo_login("person", 0), *b = tu_demo_login("person", 1), *u0 = tu_demo_login("unit", 0);
     person_a = tu_sign_in(srv, "person", a->login, a->password);
     person_b = tu_sign_in(srv, "person", b->login, b->password);
     unit0 = tu_sign_in(srv, "unit", u0->login, u0->password);
@@ -62,19 +56,6 @@ static tu_resp call(const char *method, const char *token, const char *fmt, ...)
     vsnprintf(path, sizeof path, fmt, ap);
     va_end(ap);
     return tu_http(srv, method, path, token, NULL, NULL);
-}
-
-static void expect(tu_resp *r, long status, const char *code) {
-    if (r->status != status) fail_msg("want %ld got %ld: %s", status, r->status, r->body);
-    if (code) assert_string_equal(tu_err_code(r), code);
-}
-
-static bool has_rule(const tu_resp *r, const char *code) {
-    size_t i;
-    json_t *it;
-    json_array_foreach(json_object_get(json_object_get(r->json, "error"), "rules"), i, it)
-        if (strcmp(json_string_value(json_object_get(it, "code")), code) == 0) return true;
-    return false;
 }
 
 /* A credit to a person's account, written through the ledger in a
@@ -126,41 +107,41 @@ static money_fen account_balance(const tu_resp *r, const char *kind) {
 
 static void balances_self_and_staff_only(void **state) {
     tu_resp r = call("GET", person_a, "/api/v1/me/accounts");
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_int_equal(json_array_size(json_object_get(r.json, "accounts")), 4);
     money_fen before = account_balance(&r, "medical_account");
     tu_resp_free(&r);
     credit(pid_a, "medical_account", "2026-10-25", 12345);
     r = call("GET", person_a, "/api/v1/me/accounts");
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_int_equal(account_balance(&r, "medical_account"), before + 12345);
     json_t *first = json_array_get(json_object_get(r.json, "monthly_credits"), 0);
     assert_non_null(first);
     tu_resp_free(&r);
     r = call("GET", person_a, "/api/v1/persons/%lld/accounts", (long long)pid_a);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     tu_resp_free(&r);
     r = call("GET", clerk, "/api/v1/persons/%lld/accounts", (long long)pid_a);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_int_equal(account_balance(&r, "medical_account"), before + 12345);
     tu_resp_free(&r);
     r = call("GET", person_b, "/api/v1/persons/%lld/accounts", (long long)pid_a);
-    expect(&r, 404, "person_not_found");
+    tu_expect(&r, 404, "person_not_found");
     tu_resp_free(&r);
     r = call("GET", unit0, "/api/v1/persons/%lld/accounts", (long long)pid_a);
-    expect(&r, 404, "person_not_found");
+    tu_expect(&r, 404, "person_not_found");
     tu_resp_free(&r);
     r = call("GET", unit0, "/api/v1/me/accounts");
-    expect(&r, 403, NULL);
+    tu_expect(&r, 403, NULL);
     tu_resp_free(&r);
     r = call("GET", NULL, "/api/v1/me/accounts");
-    expect(&r, 401, NULL);
+    tu_expect(&r, 401, NULL);
     tu_resp_free(&r);
     r = call("GET", clerk, "/api/v1/persons/x1/accounts");
-    expect(&r, 400, NULL);
+    tu_expect(&r, 400, NULL);
     tu_resp_free(&r);
     r = call("GET", clerk, "/api/v1/persons/99999999/accounts");
-    expect(&r, 404, "person_not_found");
+    tu_expect(&r, 404, "person_not_found");
     tu_resp_free(&r);
 }
 
@@ -177,7 +158,7 @@ static void contribution_details_by_year(void **state) {
         (long long)uid0, (long long)pid_a);
     raw_sql(sql);
     tu_resp r = call("GET", person_a, "/api/v1/me/contributions?year=2023");
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_int_equal(json_integer_value(json_object_get(r.json, "count")), 2);
     assert_int_equal(json_integer_value(json_object_get(r.json, "unit_total_fen")), 192000);
     json_t *items = json_object_get(r.json, "items");
@@ -186,25 +167,25 @@ static void contribution_details_by_year(void **state) {
     assert_false(json_is_true(json_object_get(json_array_get(items, 1), "paid")));
     tu_resp_free(&r);
     r = call("GET", clerk, "/api/v1/persons/%lld/contributions?year=2023", (long long)pid_a);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_int_equal(json_integer_value(json_object_get(r.json, "count")), 2);
     tu_resp_free(&r);
     r = call("GET", person_a, "/api/v1/me/contributions?year=2022");
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_int_equal(json_integer_value(json_object_get(r.json, "count")), 0);
     tu_resp_free(&r);
     r = call("GET", person_a, "/api/v1/me/contributions?year=abc");
-    expect(&r, 400, NULL);
+    tu_expect(&r, 400, NULL);
     assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "error"), "field")), "year");
     tu_resp_free(&r);
     r = call("GET", person_a, "/api/v1/me/contributions?year=1800");
-    expect(&r, 400, "invalid_value");
+    tu_expect(&r, 400, "invalid_value");
     tu_resp_free(&r);
     r = call("GET", person_b, "/api/v1/persons/%lld/contributions", (long long)pid_a);
-    expect(&r, 404, "person_not_found");
+    tu_expect(&r, 404, "person_not_found");
     tu_resp_free(&r);
     r = call("GET", unit0, "/api/v1/persons/%lld/contributions", (long long)pid_a);
-    expect(&r, 404, "person_not_found");
+    tu_expect(&r, 404, "person_not_found");
     tu_resp_free(&r);
 }
 
@@ -212,25 +193,25 @@ static void interest_settled_by_finance_once(void **state) {
     int64_t x = new_person("320501199001019991");
     credit(x, "housing_fund", "2025-07-01", 1000000);
     tu_resp r = call("POST", clerk, "/api/v1/interest/2026/settle?kind=housing_fund");
-    expect(&r, 403, "forbidden");
+    tu_expect(&r, 403, "forbidden");
     tu_resp_free(&r);
     r = call("POST", finance, "/api/v1/interest/2026/settle?kind=gold");
-    expect(&r, 400, "invalid_value");
+    tu_expect(&r, 400, "invalid_value");
     tu_resp_free(&r);
     /* 2027's year ends on 2027-06-30; the pension year 2026 on 2026-12-31; business date 2026-11-23 */
     r = call("POST", finance, "/api/v1/interest/2027/settle?kind=housing_fund");
-    expect(&r, 422, "rules_failed");
-    assert_true(has_rule(&r, "period_not_ended"));
+    tu_expect(&r, 422, "rules_failed");
+    assert_true(tu_has_rule(&r, "period_not_ended"));
     tu_resp_free(&r);
     r = call("POST", finance, "/api/v1/interest/2026/settle");
-    expect(&r, 422, "rules_failed");
-    assert_true(has_rule(&r, "period_not_ended"));
+    tu_expect(&r, 422, "rules_failed");
+    assert_true(tu_has_rule(&r, "period_not_ended"));
     tu_resp_free(&r);
     r = call("GET", clerk, "/api/v1/persons/%lld/accounts", (long long)x);
     assert_int_equal(account_balance(&r, "housing_fund"), 1000000);
     tu_resp_free(&r);
     r = call("POST", finance, "/api/v1/interest/2026/settle?kind=housing_fund");
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     json_t *run = json_array_get(json_object_get(r.json, "runs"), 0);
     assert_string_equal(json_string_value(json_object_get(run, "settle_on")), "2026-06-30");
     assert_string_equal(json_string_value(json_object_get(run, "batch_kind")), "interest_hf");
@@ -246,7 +227,7 @@ static void interest_settled_by_finance_once(void **state) {
     tu_resp_free(&r);
     /* again, by admin: nothing more */
     r = call("POST", admin, "/api/v1/interest/2026/settle?kind=housing_fund");
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     run = json_array_get(json_object_get(r.json, "runs"), 0);
     assert_int_equal(json_integer_value(json_object_get(run, "entries")), entries);
     assert_int_equal(json_integer_value(json_object_get(run, "interest_fen")), total);
@@ -258,10 +239,10 @@ static void interest_settled_by_finance_once(void **state) {
 
 static void ledger_verify_answers(void **state) {
     tu_resp r = call("GET", clerk, "/api/v1/ledger/verify");
-    expect(&r, 403, "forbidden");
+    tu_expect(&r, 403, "forbidden");
     tu_resp_free(&r);
     r = call("GET", finance, "/api/v1/ledger/verify");
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     if (!json_is_true(json_object_get(r.json, "ok"))) fail_msg("ledger not clean: %s", r.body);
     assert_true(json_integer_value(json_object_get(r.json, "entries")) >= 1);
     assert_true(json_is_null(json_object_get(r.json, "wrong_balance_account_id")));
@@ -269,7 +250,7 @@ static void ledger_verify_answers(void **state) {
     raw_sql("UPDATE ledger_accounts SET balance_fen = balance_fen + 7 WHERE id = "
             "(SELECT MIN(id) FROM ledger_accounts WHERE kind = 'interest_expense')");
     r = call("GET", admin, "/api/v1/ledger/verify");
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_false(json_is_true(json_object_get(r.json, "ok")));
     assert_true(json_integer_value(json_object_get(r.json, "wrong_balance_account_id")) > 0);
     assert_non_null(strstr(json_string_value(json_object_get(r.json, "problem")), "不符"));
@@ -299,7 +280,7 @@ static int64_t read_rows_of_a(void) {
     char path[96];
     snprintf(path, sizeof path, "/api/v1/audit?target=person:%lld&limit=%d", (long long)pid_a, 200);
     tu_resp r = call("GET", admin, "%s", path);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     int64_t n = 0;
     size_t i;
     json_t *it;

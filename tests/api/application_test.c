@@ -8,15 +8,9 @@
 static tu_server *srv;
 static char *person_a, *person_b, *unit_op, *clerk, *reviewer, *admin;
 
-static const demo_login *login_of(const char *role, int nth) {
-    for (int i = 0; i < demo_login_count; i++)
-        if (strcmp(demo_logins[i].role, role) == 0 && nth-- == 0) return &demo_logins[i];
-    return NULL;
-}
-
 static int setup(void **state) {
     srv = tu_server_start("2026-11-23", 1);
-    const demo_login *a = login_of("person", 0), *b = login_of("person", 1), *u = login_of("unit", 0);
+    const demo_login *a = tu_demo_login("person", 0), *b = tu_demo_login("person", 1), *u = tu_demo_login("unit", 0);
     person_a = tu_sign_in(srv, "person", a->login, a->password);
     person_b = tu_sign_in(srv, "person", b->login, b->password);
     unit_op = tu_sign_in(srv, "unit", u->login, u->password);

@@ -49,19 +49,6 @@ static tu_resp post(const char *path, const char *tok, json_t *body) {
     return r;
 }
 
-static bool has_rule(const tu_resp *r, const char *code) {
-    json_t *rules = json_object_get(json_object_get(r->json, "error"), "rules");
-    for (size_t i = 0; i < json_array_size(rules); i++)
-        if (strcmp(jstr(json_array_get(rules, i), "code"), code) == 0) return true;
-    return false;
-}
-
-static void expect(tu_resp *r, long status, const char *code) {
-    if (r->status != status) print_error("body: %s\n", r->body ? r->body : "");
-    assert_int_equal(r->status, status);
-    if (code) assert_string_equal(tu_err_code(r), code);
-}
-
 static int setup(void **state) {
     srv = tu_server_start("2026-03-10", 1);
     const demo_login *units[2] = {NULL, NULL}, *person = NULL;
@@ -84,7 +71,7 @@ static int setup(void **state) {
     id_number = rid("19900315", "701");
     tu_resp r = post("/api/v1/enrolments", unit_tok, json_pack("{s:s, s:s, s:s}", "id_number",
                      id_number, "name", "补缴甲", "start_date", "2023-01-01"));
-    expect(&r, 201, NULL);
+    tu_expect(&r, 201, NULL);
     person_id = jint(r.json, "person_id");
     tu_resp_free(&r);
     return 0;
@@ -108,7 +95,7 @@ static json_t *backpay(const char *from, const char *to) {
 
 static void six_months_back_is_billed_at_once(void **state) {
     tu_resp r = post("/api/v1/backpays", unit_tok, backpay("2025-09", "2026-02"));
-    expect(&r, 201, NULL);
+    tu_expect(&r, 201, NULL);
     assert_string_equal(jstr(r.json, "mode"), "direct");
     json_t *bill = json_object_get(r.json, "bill");
     assert_string_equal(jstr(bill, "kind"), "backpay");
@@ -118,8 +105,8 @@ static void six_months_back_is_billed_at_once(void **state) {
     assert_int_equal(jint(bill, "personal_total_fen"), 6 * (64000 + 16000));
     tu_resp_free(&r);
     r = post("/api/v1/backpays", unit_tok, backpay("2025-09", "2025-09"));   /* paid already */
-    expect(&r, 422, "rules_failed");
-    assert_true(has_rule(&r, "already_assessed"));
+    tu_expect(&r, 422, "rules_failed");
+    assert_true(tu_has_rule(&r, "already_assessed"));
     tu_resp_free(&r);
 }
 
@@ -128,7 +115,7 @@ static void seven_months_back_goes_through_review(void **state) {
     json_object_del(b, "person_id");
     json_object_set_new(b, "id_number", json_string(id_number));
     tu_resp r = post("/api/v1/backpays", unit_tok, b);
-    expect(&r, 201, NULL);
+    tu_expect(&r, 201, NULL);
     assert_string_equal(jstr(r.json, "mode"), "application");
     assert_int_equal(jint(r.json, "months_back"), 7);
     json_t *app = json_object_get(r.json, "application");
@@ -140,52 +127,52 @@ static void seven_months_back_goes_through_review(void **state) {
     snprintf(decide, sizeof decide, "/api/v1/applications/%lld/decision", (long long)jint(app, "id"));
     tu_resp_free(&r);
     r = post(path, clerk_tok, json_object());
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_string_equal(jstr(r.json, "deadline_on"), "2026-03-17");
     tu_resp_free(&r);
     r = post(decide, reviewer_tok, json_pack("{s:b}", "approve", 1));
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_string_equal(jstr(r.json, "state"), "approved");
     tu_resp_free(&r);
     /* The approval billed the month: asking again is refused as billed. */
     r = post("/api/v1/backpays", unit_tok, backpay("2025-08", "2025-08"));
-    expect(&r, 422, "rules_failed");
-    assert_true(has_rule(&r, "already_assessed"));
+    tu_expect(&r, 422, "rules_failed");
+    assert_true(tu_has_rule(&r, "already_assessed"));
     tu_resp_free(&r);
 }
 
 static void thirty_six_months_back_is_refused(void **state) {
     tu_resp r = post("/api/v1/backpays", unit_tok, backpay("2023-03", "2023-03"));
-    expect(&r, 422, "rules_failed");
-    assert_true(has_rule(&r, "too_old"));
+    tu_expect(&r, 422, "rules_failed");
+    assert_true(tu_has_rule(&r, "too_old"));
     tu_resp_free(&r);
     r = post("/api/v1/backpays", unit_tok, backpay("2023-04", "2023-04"));
-    expect(&r, 201, NULL);
+    tu_expect(&r, 201, NULL);
     assert_string_equal(jstr(r.json, "mode"), "application");
     tu_resp_free(&r);
 }
 
 static void who_may_back_pay(void **state) {
     tu_resp r = post("/api/v1/backpays", other_unit_tok, backpay("2026-01", "2026-01"));
-    expect(&r, 404, "person_not_found");
+    tu_expect(&r, 404, "person_not_found");
     tu_resp_free(&r);
     r = post("/api/v1/backpays", person_tok, backpay("2026-01", "2026-01"));
-    expect(&r, 403, NULL);
+    tu_expect(&r, 403, NULL);
     tu_resp_free(&r);
     r = post("/api/v1/backpays", clerk_tok, backpay("2026-01", "2026-01"));
-    expect(&r, 400, "missing_field");
+    tu_expect(&r, 400, "missing_field");
     tu_resp_free(&r);
     json_t *b = backpay("2026-01", "2026-01");
     json_object_set_new(b, "unit_id", json_integer(unit_id));
     json_object_set_new(b, "insurances", json_pack("[s]", "unemployment"));   /* not billed yet */
     r = post("/api/v1/backpays", clerk_tok, b);
-    expect(&r, 201, NULL);
+    tu_expect(&r, 201, NULL);
     assert_string_equal(jstr(r.json, "mode"), "direct");
     tu_resp_free(&r);
     b = backpay("2026-02", "2026-01");
     json_object_set_new(b, "bogus", json_true());
     r = post("/api/v1/backpays", unit_tok, b);
-    expect(&r, 400, NULL);
+    tu_expect(&r, 400, NULL);
     tu_resp_free(&r);
 }
 
@@ -194,18 +181,18 @@ static void a_raise_is_upward_only(void **state) {
     snprintf(path, sizeof path, "/api/v1/units/%lld/bases/raise", (long long)unit_id);
     tu_resp r = post(path, unit_tok, json_pack("{s:I, s:s, s:i}", "person_id", (json_int_t)person_id,
                                                 "from_month", "2026-01", "wage_fen", 900000));
-    expect(&r, 201, NULL);
+    tu_expect(&r, 201, NULL);
     assert_int_equal(jint(r.json, "new_base_fen"), 900000);
     assert_int_equal(jint(r.json, "policy_year"), 2025);
     tu_resp_free(&r);
     r = post(path, unit_tok, json_pack("{s:s, s:s, s:i}", "id_number", id_number,
                                        "from_month", "2026-02", "wage_fen", 700000));
-    expect(&r, 422, "rules_failed");
-    assert_true(has_rule(&r, "not_upward"));
+    tu_expect(&r, 422, "rules_failed");
+    assert_true(tu_has_rule(&r, "not_upward"));
     tu_resp_free(&r);
     r = post(path, other_unit_tok, json_pack("{s:I, s:s, s:i}", "person_id", (json_int_t)person_id,
                                              "from_month", "2026-02", "wage_fen", 990000));
-    expect(&r, 404, "unit_not_found");
+    tu_expect(&r, 404, "unit_not_found");
     tu_resp_free(&r);
 }
 
@@ -222,50 +209,50 @@ static void med_subsidy_is_saved_once(void **state) {
     /* closed by the fund collection section (the demo opened it for this unit) */
     char *finance = tu_sign_in(srv, "staff", "finance01", "Staff@2026");
     tu_resp r = put_permission(finance, false);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_false(json_is_true(json_object_get(r.json, "granted")));
     tu_resp_free(&r);
     r = post(path, unit_tok, json_pack("{s:s, s:b}", "month", "2026-03", "generate", 1));
-    expect(&r, 422, "rules_failed");
+    tu_expect(&r, 422, "rules_failed");
     assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(json_object_get(r.json,
                         "error"), "rules"), 0), "code")), "med_subsidy_not_permitted");
     tu_resp_free(&r);
     r = put_permission(unit_tok, true);
-    expect(&r, 403, NULL);
+    tu_expect(&r, 403, NULL);
     tu_resp_free(&r);
     r = put_permission(finance, true);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_true(json_is_true(json_object_get(r.json, "granted")));
     tu_resp_free(&r);
     free(finance);
     snprintf(path, sizeof path, "/api/v1/units/%lld/med-subsidy/permission", (long long)unit_id);
     r = tu_http(srv, "GET", path, unit_tok, NULL, NULL);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_true(json_is_true(json_object_get(r.json, "granted")));
     tu_resp_free(&r);
     r = tu_http(srv, "GET", path, other_unit_tok, NULL, NULL);
-    expect(&r, 404, NULL);
+    tu_expect(&r, 404, NULL);
     tu_resp_free(&r);
     snprintf(path, sizeof path, "/api/v1/units/%lld/med-subsidy", (long long)unit_id);
     r = post(path, unit_tok, json_pack("{s:s, s:b, s:[]}", "month", "2026-03", "generate", 1, "lines"));
-    expect(&r, 400, "missing_field");
+    tu_expect(&r, 400, "missing_field");
     tu_resp_free(&r);
     r = post(path, unit_tok, json_pack("{s:s, s:b}", "month", "2026-03", "generate", 1));
-    expect(&r, 201, NULL);
+    tu_expect(&r, 201, NULL);
     assert_true(jint(r.json, "count") >= 1);
     assert_int_equal(jint(r.json, "count"), jint(r.json, "active_count") + jint(r.json, "retired_count"));
     assert_string_equal(jstr(json_object_get(r.json, "bill"), "kind"), "subsidy");
     tu_resp_free(&r);
     r = post(path, unit_tok, json_pack("{s:s, s:[{s:s, s:i}]}", "month", "2026-03", "lines",
                                        "id_number", id_number, "amount_fen", 5000));
-    expect(&r, 409, "already_saved");
+    tu_expect(&r, 409, "already_saved");
     tu_resp_free(&r);
     r = post(path, other_unit_tok, json_pack("{s:s, s:b}", "month", "2026-04", "generate", 1));
-    expect(&r, 404, "unit_not_found");
+    tu_expect(&r, 404, "unit_not_found");
     tu_resp_free(&r);
     r = post(path, clerk_tok, json_pack("{s:s, s:[{s:s, s:i}]}", "month", "2026-04", "lines",
                                         "id_number", id_number, "amount_fen", 5000));
-    expect(&r, 201, NULL);
+    tu_expect(&r, 201, NULL);
     assert_int_equal(jint(r.json, "total_fen"), 5000);
     tu_resp_free(&r);
 }

@@ -3,7 +3,6 @@
  * whole when one amount was altered, applied once, imported twice without
  * change, another media type refused), a unit's arrears (its own only) and
  * the no-arrears certificate refused with the arrears, granted without. */
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,10 @@
 #include "testutil.h"
 
 static tu_server *srv;
+
+static tu_resp upload(const char *path, const char *tok, const char *type, const char *data) {
+    return tu_upload(srv, path, tok, type, data, strlen(data));
+}
 static char *finance, *clerk, *unit_a, *unit_b, *person21;
 static char *reply_text;   /* the bank's answer to the month's file */
 
@@ -76,50 +79,7 @@ static int teardown(void **state) {
     return 0;
 }
 
-typedef struct buf {
-    char *p;
-    size_t n;
-} buf;
-
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud) {
-    buf *b = ud;
-    size_t add = size * nmemb;
-    b->p = realloc(b->p, b->n + add + 1);
-    memcpy(b->p + b->n, ptr, add);
-    b->n += add;
-    b->p[b->n] = 0;
-    return add;
-}
-
 /* A text body with its own Content-Type (tu_http sends JSON). */
-static tu_resp upload(const char *path, const char *tok, const char *type, const char *data) {
-    tu_resp r = {0};
-    CURL *c = curl_easy_init();
-    char url[512], auth[256], ct[200];
-    snprintf(url, sizeof url, "%s%s", srv->base, path);
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", tok);
-    snprintf(ct, sizeof ct, "Content-Type: %s", type);
-    struct curl_slist *h = curl_slist_append(NULL, auth);
-    h = curl_slist_append(h, ct);
-    h = curl_slist_append(h, "Expect:");
-    buf b = {0};
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, data);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(data));
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-    CURLcode rc = curl_easy_perform(c);
-    if (rc != CURLE_OK) fail_msg("upload: %s", curl_easy_strerror(rc));
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
-    r.body = b.p ? b.p : strdup("");
-    r.json = json_loads(r.body, 0, NULL);
-    return r;
-}
-
 static const json_t *rule_at(const tu_resp *r, size_t i) {
     return json_array_get(json_object_get(json_object_get(r->json, "error"), "rules"), i);
 }

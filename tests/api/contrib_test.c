@@ -3,7 +3,6 @@
  * naming the field; bases one at a time and by file; the monthly run by
  * finance only, idempotent, with its state; bills seen by their unit only
  * and confirmed once; the quote agrees with the assessment's lines. */
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,10 @@
 #include "testutil.h"
 
 static tu_server *srv;
+
+static tu_resp upload(const char *path, const char *tok, const char *type, const char *data) {
+    return tu_upload(srv, path, tok, type, data, strlen(data));
+}
 static char *unit_tok, *other_tok, *clerk_tok, *finance_tok, *reviewer_tok, *person_tok;
 static int64_t unit_id, other_id;
 static char emp1[40], emp2[40], other_emp[40];   /* ID numbers of current employees */
@@ -190,48 +193,6 @@ static void a_unit_declares_a_base_for_its_employee(void **state) {
 }
 
 /* A file as the body, with its own Content-Type (tu_http sends JSON text). */
-typedef struct buf {
-    char *p;
-    size_t n;
-} buf;
-
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud) {
-    buf *b = ud;
-    size_t add = size * nmemb;
-    b->p = realloc(b->p, b->n + add + 1);
-    memcpy(b->p + b->n, ptr, add);
-    b->n += add;
-    b->p[b->n] = 0;
-    return add;
-}
-
-static tu_resp upload(const char *path, const char *tok, const char *type, const char *data) {
-    tu_resp r = {0};
-    CURL *c = curl_easy_init();
-    char url[512], auth[256], ct[200];
-    snprintf(url, sizeof url, "%s%s", srv->base, path);
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", tok);
-    snprintf(ct, sizeof ct, "Content-Type: %s", type);
-    struct curl_slist *h = curl_slist_append(NULL, auth);
-    h = curl_slist_append(h, ct);
-    h = curl_slist_append(h, "Expect:");
-    buf b = {0};
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, data);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(data));
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    CURLcode rc = curl_easy_perform(c);
-    if (rc != CURLE_OK) fail_msg("upload: %s", curl_easy_strerror(rc));
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
-    r.body = b.p ? b.p : strdup("");
-    r.json = json_loads(r.body, 0, NULL);
-    return r;
-}
-
 static void a_base_file_is_taken_whole_or_refused_whole(void **state) {
     char csv[512];
     const char *path = path_of("/api/v1/units/%lld/bases/file?from_month=2027-01", unit_id);

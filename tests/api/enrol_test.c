@@ -2,7 +2,6 @@
  * and XLSX, a bad file refused whole with every bad row and nothing
  * written, a file over the limit 413), terminations and the one reason
  * change, employments, transfer records and who may see them. */
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,13 +83,6 @@ static const char *rule_code(const tu_resp *r, size_t i) {
     return jstr(json_array_get(rules, i), "code");
 }
 
-static bool has_rule(const tu_resp *r, const char *code) {
-    json_t *rules = json_object_get(json_object_get(r->json, "error"), "rules");
-    for (size_t i = 0; i < json_array_size(rules); i++)
-        if (strcmp(jstr(json_array_get(rules, i), "code"), code) == 0) return true;
-    return false;
-}
-
 /* ---- one at a time ---- */
 
 static void unit_enrols_day_30_on_time_day_31_late(void **state) {
@@ -129,14 +121,14 @@ static void refusal_is_422_and_writes_nothing(void **state) {
                      (json_int_t)unit_id, "id_number", minor, "name", "少年", "start_date", "2026-03-31"));
     assert_int_equal(r.status, 422);
     assert_string_equal(tu_err_code(&r), "rules_failed");
-    assert_true(has_rule(&r, "age_below_min"));
+    assert_true(tu_has_rule(&r, "age_below_min"));
     tu_resp_free(&r);
     const char *id = rid("19800101", "934");
     r = post("/api/v1/enrolments", clerk_tok, json_pack("{s:I, s:s, s:s, s:s, s:i}", "unit_id", (json_int_t)unit_id,
              "id_number", id, "name", "成年", "start_date", "2026-04-01", "hf_rate_bp", 1300));
     assert_int_equal(r.status, 422);
-    assert_true(has_rule(&r, "start_date_future"));
-    assert_true(has_rule(&r, "hf_rate_out_of_range"));
+    assert_true(tu_has_rule(&r, "start_date_future"));
+    assert_true(tu_has_rule(&r, "hf_rate_out_of_range"));
     tu_resp_free(&r);
     /* the refusal registered nobody: the next enrolment creates the person */
     r = post("/api/v1/enrolments", clerk_tok, json_pack("{s:I, s:s, s:s, s:s}", "unit_id", (json_int_t)unit_id,
@@ -182,7 +174,7 @@ static void foreign_employee_with_exemption(void **state) {
         "nationality", "AUT", "start_date", "2026-03-16", "contract_end", "2029-03-15", "pays_hf", 1,
         "hf_rate_bp", 1250));
     assert_int_equal(r.status, 422);
-    assert_true(has_rule(&r, "hf_rate_out_of_range"));
+    assert_true(tu_has_rule(&r, "hf_rate_out_of_range"));
     json_t *rules = json_object_get(json_object_get(r.json, "error"), "rules");
     json_t *data = json_object_get(json_array_get(rules, 0), "data");
     assert_int_equal(jint(data, "rate_min_bp"), 500);
@@ -192,47 +184,7 @@ static void foreign_employee_with_exemption(void **state) {
 
 /* ---- rosters ---- */
 
-typedef struct buf { char *p; size_t n; } buf;
-
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud) {
-    buf *b = ud;
-    size_t add = size * nmemb;
-    b->p = realloc(b->p, b->n + add + 1);
-    memcpy(b->p + b->n, ptr, add);
-    b->n += add;
-    b->p[b->n] = 0;
-    return add;
-}
-
 /* A file as the body, with its own Content-Type (tu_http sends JSON text). */
-static tu_resp upload(const char *path, const char *tok, const char *type, const char *data, size_t len) {
-    tu_resp r = {0};
-    CURL *c = curl_easy_init();
-    char url[512], auth[256], ct[200];
-    snprintf(url, sizeof url, "%s%s", srv->base, path);
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", tok);
-    snprintf(ct, sizeof ct, "Content-Type: %s", type);
-    struct curl_slist *h = curl_slist_append(NULL, auth);
-    h = curl_slist_append(h, ct);
-    h = curl_slist_append(h, "Expect:");
-    buf b = {0};
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, data);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
-    CURLcode rc = curl_easy_perform(c);
-    if (rc != CURLE_OK) fail_msg("upload: %s", curl_easy_strerror(rc));
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
-    r.body = b.p ? b.p : strdup("");
-    r.json = json_loads(r.body, 0, NULL);
-    return r;
-}
-
 static char *roster_csv(bool fixed, const char *tag) {
     char *s = malloc(2048);
     /* rows 2..6; unfixed: row 3 has an impossible date, row 5 a 15-year-old */
@@ -251,7 +203,7 @@ static char *roster_csv(bool fixed, const char *tag) {
 
 static void csv_roster_refused_whole_then_enrolled(void **state) {
     char *bad = roster_csv(false, "册");
-    tu_resp r = upload("/api/v1/enrolments/roster", unit_tok, "text/csv; charset=utf-8", bad, strlen(bad));
+    tu_resp r = tu_upload(srv, "/api/v1/enrolments/roster", unit_tok, "text/csv; charset=utf-8", bad, strlen(bad));
     assert_int_equal(r.status, 422);
     json_t *err = json_object_get(r.json, "error");
     assert_string_equal(jstr(err, "code"), "roster_rejected");
@@ -266,7 +218,7 @@ static void csv_roster_refused_whole_then_enrolled(void **state) {
     free(bad);
 
     char *good = roster_csv(true, "册");
-    r = upload("/api/v1/enrolments/roster", unit_tok, "text/csv", good, strlen(good));
+    r = tu_upload(srv, "/api/v1/enrolments/roster", unit_tok, "text/csv", good, strlen(good));
     assert_int_equal(r.status, 201);
     assert_int_equal(jint(r.json, "count"), 5);
     assert_int_equal(jint(r.json, "late_count"), 1);   /* 2026-02-28: 31 days */
@@ -276,7 +228,7 @@ static void csv_roster_refused_whole_then_enrolled(void **state) {
     assert_true(json_is_true(json_object_get(json_array_get(enrolled, 2), "late")));
     tu_resp_free(&r);
     /* the same file again: every row already employed */
-    r = upload("/api/v1/enrolments/roster", unit_tok, "text/csv", good, strlen(good));
+    r = tu_upload(srv, "/api/v1/enrolments/roster", unit_tok, "text/csv", good, strlen(good));
     assert_int_equal(r.status, 422);
     assert_int_equal(json_array_size(json_object_get(json_object_get(r.json, "error"), "rows")) >= 5, 1);
     assert_string_equal(rule_code(&r, 0), "already_employed");
@@ -311,20 +263,20 @@ static void xlsx_roster_for_a_unit_by_the_clerk(void **state) {
     char *dir = tu_mkdtemp();
     size_t len;
     char *data = roster_xlsx(dir, &len);
-    tu_resp r = upload("/api/v1/enrolments/roster", clerk_tok, XLSX_TYPE, data, len);
+    tu_resp r = tu_upload(srv, "/api/v1/enrolments/roster", clerk_tok, XLSX_TYPE, data, len);
     assert_int_equal(r.status, 400);   /* staff name the unit */
     assert_string_equal(tu_err_code(&r), "missing_field");
     tu_resp_free(&r);
     char path[96];
     snprintf(path, sizeof path, "/api/v1/enrolments/roster?unit_id=%lld", (long long)other_unit_id);
-    r = upload(path, clerk_tok, "text/csv", data, len);   /* XLSX sent as CSV: not UTF-8 text */
+    r = tu_upload(srv, path, clerk_tok, "text/csv", data, len);   /* XLSX sent as CSV: not UTF-8 text */
     assert_int_equal(r.status, 400);
     tu_resp_free(&r);
-    r = upload(path, clerk_tok, "application/json", data, len);
+    r = tu_upload(srv, path, clerk_tok, "application/json", data, len);
     assert_int_equal(r.status, 400);
     assert_string_equal(tu_err_code(&r), "unsupported_media_type");
     tu_resp_free(&r);
-    r = upload(path, clerk_tok, XLSX_TYPE, data, len);
+    r = tu_upload(srv, path, clerk_tok, XLSX_TYPE, data, len);
     assert_int_equal(r.status, 201);
     assert_int_equal(jint(r.json, "count"), 2);
     assert_int_equal(jint(r.json, "unit_id"), other_unit_id);
@@ -338,7 +290,7 @@ static void roster_over_the_limit_is_413(void **state) {
     size_t n = (size_t)LIMIT_UPLOAD_BYTES_MAX + 1;
     char *big = malloc(n);
     memset(big, 'a', n);
-    tu_resp r = upload("/api/v1/enrolments/roster", unit_tok, "text/csv", big, n);
+    tu_resp r = tu_upload(srv, "/api/v1/enrolments/roster", unit_tok, "text/csv", big, n);
     assert_int_equal(r.status, 413);
     tu_resp_free(&r);
     free(big);
@@ -356,8 +308,8 @@ static void terminate_and_change_the_reason_once(void **state) {
     r = post("/api/v1/terminations", unit_tok, json_pack("{s:s, s:s, s:s}", "id_number", id, "end_date", "2026-03-01",
              "reason", "quit"));
     assert_int_equal(r.status, 422);
-    assert_true(has_rule(&r, "end_before_start"));
-    assert_true(has_rule(&r, "invalid_reason"));
+    assert_true(tu_has_rule(&r, "end_before_start"));
+    assert_true(tu_has_rule(&r, "invalid_reason"));
     tu_resp_free(&r);
     r = post("/api/v1/terminations", other_unit_tok, json_pack("{s:s, s:s, s:s}", "id_number", id, "end_date",
              "2026-03-20", "reason", "resignation"));

@@ -18,12 +18,6 @@ static char *clerk, *unit_a, *unit_b;
 static int64_t unit_a_id, unit_b_id;
 static int id_seq;
 
-static const demo_login *login_of(const char *role, int nth) {
-    for (int i = 0; i < demo_login_count; i++)
-        if (strcmp(demo_logins[i].role, role) == 0 && nth-- == 0) return &demo_logins[i];
-    return NULL;
-}
-
 static void make_id(const char *area, const char *ymd, char sex, char out[19]) {
     char d17[18];
     snprintf(d17, sizeof d17, "%s%s%03d", area, ymd, (id_seq++ % 400) * 2 + (sex == 'M' ? 1 : 2));
@@ -61,7 +55,7 @@ static int64_t unit_id_of(tu_server *s, const char *token) {
 static int setup(void **state) {
     (void)state;
     srv = tu_server_start("2025-03-17", 1);
-    const demo_login *a = login_of("unit", 0), *b = login_of("unit", 1);
+    const demo_login *a = tu_demo_login("unit", 0), *b = tu_demo_login("unit", 1);
     clerk = tu_sign_in(srv, "staff", "clerk01", "Staff@2026");
     unit_a = tu_sign_in(srv, "unit", a->login, a->password);
     unit_b = tu_sign_in(srv, "unit", b->login, b->password);

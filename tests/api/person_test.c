@@ -15,12 +15,6 @@ static tu_server *srv;
 static char *person_a, *person_b, *unit0, *unit1, *clerk, *reviewer, *admin;
 static int64_t pid_a, pid_b, uid0, uid1;
 
-static const demo_login *login_of(const char *role, int nth) {
-    for (int i = 0; i < demo_login_count; i++)
-        if (strcmp(demo_logins[i].role, role) == 0 && nth-- == 0) return &demo_logins[i];
-    return NULL;
-}
-
 static int64_t current(const char *token, const char *key) {
     tu_resp r = tu_http(srv, "GET", "/api/v1/sessions/current", token, NULL, NULL);
     assert_int_equal(r.status, 200);
@@ -32,8 +26,8 @@ static int64_t current(const char *token, const char *key) {
 
 static int setup(void **state) {
     srv = tu_server_start("2026-11-23", 1);
-    const demo_login *a = login_of("person", 0), *b = login_of("person", 1);
-    const demo_login *u0 = login_of("unit", 0), *u1 = login_of("unit", 1);
+    const demo_login *a = tu_demo_login("person", 0), *b = tu_demo_login("person", 1);
+    const demo_login *u0 = tu_demo_login("unit", 0), *u1 = tu_demo_login("unit", 1);
     person_a = tu_sign_in(srv, "person", a->login, a->password);
     person_b = tu_sign_in(srv, "person", b->login, b->password);
     unit0 = tu_sign_in(srv, "unit", u0->login, u0->password);
@@ -114,24 +108,11 @@ static tu_resp call(const char *method, const char *token, const char *body, con
     return tu_http(srv, method, path, token, body, NULL);
 }
 
-static void expect(tu_resp *r, long status, const char *code) {
-    if (r->status != status) fail_msg("want %ld got %ld: %s", status, r->status, r->body);
-    if (code) assert_string_equal(tu_err_code(r), code);
-}
-
-static bool has_rule(const tu_resp *r, const char *code) {
-    size_t i;
-    json_t *it;
-    json_array_foreach(json_object_get(json_object_get(r->json, "error"), "rules"), i, it)
-        if (strcmp(json_string_value(json_object_get(it, "code")), code) == 0) return true;
-    return false;
-}
-
 static int64_t register_person(const char *id, const char *name) {
     char body[256];
     snprintf(body, sizeof body, "{\"id_number\":\"%s\",\"name\":\"%s\",\"mobile\":\"13800000000\"}", id, name);
     tu_resp r = call("POST", clerk, body, "/api/v1/persons");
-    expect(&r, 201, NULL);
+    tu_expect(&r, 201, NULL);
     int64_t pid = json_integer_value(json_object_get(r.json, "id"));
     tu_resp_free(&r);
     return pid;
@@ -144,7 +125,7 @@ static char *person_account(const char *birth8, const char *order3, const char *
     *pid = register_person(id, name);
     snprintf(body, sizeof body, "{\"role\":\"person\",\"id_number\":\"%s\",\"password\":\"Demo@2026\"}", id);
     tu_resp r = call("POST", admin, body, "/api/v1/users");
-    expect(&r, 201, NULL);
+    tu_expect(&r, 201, NULL);
     tu_resp_free(&r);
     return tu_sign_in(srv, "person", id, "Demo@2026");
 }
@@ -152,7 +133,7 @@ static char *person_account(const char *birth8, const char *order3, const char *
 /* Audit rows about a person with this action (and outcome when given). */
 static int audit_rows(int64_t person, const char *action, const char *outcome) {
     tu_resp r = call("GET", admin, NULL, "/api/v1/audit?target=person:%lld&limit=1000", (long long)person);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     int n = 0;
     size_t i;
     json_t *it;
@@ -172,13 +153,13 @@ static void registration_at_the_counter(void **state) {
     char body[256];
     snprintf(body, sizeof body, "{\"id_number\":\"%s\",\"name\":\"周一\",\"hukou_kind\":\"sip\"}", id);
     tu_resp r = call("POST", unit0, body, "/api/v1/persons");
-    expect(&r, 403, "forbidden");
+    tu_expect(&r, 403, "forbidden");
     tu_resp_free(&r);
     r = call("POST", person_a, body, "/api/v1/persons");
-    expect(&r, 403, "forbidden");
+    tu_expect(&r, 403, "forbidden");
     tu_resp_free(&r);
     r = call("POST", clerk, body, "/api/v1/persons");
-    expect(&r, 201, NULL);
+    tu_expect(&r, 201, NULL);
     const char *si = json_string_value(json_object_get(r.json, "si_number"));
     assert_int_equal(strlen(si), 10);
     assert_string_equal(json_string_value(json_object_get(r.json, "hukou_kind")), "sip");
@@ -186,22 +167,22 @@ static void registration_at_the_counter(void **state) {
     assert_non_null(json_string_value(json_object_get(r.json, "park_number")));
     tu_resp_free(&r);
     r = call("POST", clerk, body, "/api/v1/persons");
-    expect(&r, 409, "person_exists");
+    tu_expect(&r, 409, "person_exists");
     tu_resp_free(&r);
     r = call("POST", clerk,
              "{\"id_kind\":\"passport\",\"id_number\":\"X9988776\",\"name\":\"Tom\",\"sex\":\"M\","
              "\"birth_date\":\"1980-01-01\",\"nationality\":\"GBR\",\"hukou_kind\":\"sip\"}",
              "/api/v1/persons");
-    expect(&r, 422, "rules_failed");
-    assert_true(has_rule(&r, "hukou_mismatch"));
+    tu_expect(&r, 422, "rules_failed");
+    assert_true(tu_has_rule(&r, "hukou_mismatch"));
     tu_resp_free(&r);
     r = call("POST", clerk, "{\"id_number\":\"1\",\"name\":\"x\",\"colour\":\"red\"}", "/api/v1/persons");
-    expect(&r, 400, NULL);
+    tu_expect(&r, 400, NULL);
     tu_resp_free(&r);
     make_id("19910101", "135", id);
     snprintf(body, sizeof body, "{\"id_number\":\"%s\",\"name\":\"周二\",\"mobile\":\"1380000000\"}", id);
     r = call("POST", clerk, body, "/api/v1/persons");
-    expect(&r, 400, "invalid_field");
+    tu_expect(&r, 400, "invalid_field");
     assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "error"), "field")), "mobile");
     tu_resp_free(&r);
 }
@@ -212,45 +193,45 @@ static void who_reads_whom(void **state) {
     int64_t x = register_person(id, "吴三");
     employ(x, uid0, "active");
     tu_resp r = call("GET", person_a, NULL, "/api/v1/persons/%lld", (long long)pid_a);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     tu_resp_free(&r);
     r = call("GET", person_a, NULL, "/api/v1/me");
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_int_equal(json_integer_value(json_object_get(r.json, "id")), pid_a);
     tu_resp_free(&r);
     r = call("GET", person_a, NULL, "/api/v1/persons/%lld", (long long)pid_b);
-    expect(&r, 404, "person_not_found");
+    tu_expect(&r, 404, "person_not_found");
     tu_resp_free(&r);
     r = call("GET", unit0, NULL, "/api/v1/persons/%lld", (long long)x);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_string_equal(json_string_value(json_object_get(r.json, "name")), "吴三");
     tu_resp_free(&r);
     r = call("GET", unit1, NULL, "/api/v1/persons/%lld", (long long)x);
-    expect(&r, 404, "person_not_found");
+    tu_expect(&r, 404, "person_not_found");
     tu_resp_free(&r);
     r = call("GET", unit0, NULL, "/api/v1/me");
-    expect(&r, 403, "forbidden");
+    tu_expect(&r, 403, "forbidden");
     tu_resp_free(&r);
     r = call("GET", reviewer, NULL, "/api/v1/persons/%lld", (long long)x);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     tu_resp_free(&r);
     r = call("GET", clerk, NULL, "/api/v1/persons/abc");
-    expect(&r, 400, NULL);
+    tu_expect(&r, 400, NULL);
     tu_resp_free(&r);
     /* the registration's answer and two reads (unit, reviewer) of x; the 404 wrote nothing */
     assert_int_equal(audit_rows(x, "person.read", "ok"), 3);
     assert_int_equal(audit_rows(x, "person.create", NULL), 1);
     r = call("GET", person_a, NULL, "/api/v1/persons/%lld/history", (long long)pid_b);
-    expect(&r, 404, "person_not_found");
+    tu_expect(&r, 404, "person_not_found");
     tu_resp_free(&r);
     r = call("GET", person_a, NULL, "/api/v1/persons/%lld/relationships", (long long)pid_b);
-    expect(&r, 404, "person_not_found");
+    tu_expect(&r, 404, "person_not_found");
     tu_resp_free(&r);
     r = call("GET", person_a, NULL, "/api/v1/persons/%lld/certificate", (long long)pid_b);
-    expect(&r, 404, "person_not_found");
+    tu_expect(&r, 404, "person_not_found");
     tu_resp_free(&r);
     r = call("GET", unit0, NULL, "/api/v1/persons/%lld/history", (long long)x);
-    expect(&r, 403, "forbidden");
+    tu_expect(&r, 403, "forbidden");
     tu_resp_free(&r);
 }
 
@@ -259,22 +240,22 @@ static void search_for_staff(void **state) {
     make_id("19930303", "357", id);
     register_person(id, "欧阳修");
     tu_resp r = call("GET", clerk, NULL, "/api/v1/persons?name=%s", "%E6%AC%A7%E9%98%B3");   /* 欧阳 */
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_int_equal(json_integer_value(json_object_get(r.json, "count")), 1);
     assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(r.json, "items"), 0), "name")), "欧阳修");
     tu_resp_free(&r);
     r = call("GET", clerk, NULL, "/api/v1/persons?id_number=%s", id);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_int_equal(json_integer_value(json_object_get(r.json, "count")), 1);
     tu_resp_free(&r);
     r = call("GET", clerk, NULL, "/api/v1/persons");
-    expect(&r, 400, "missing_field");
+    tu_expect(&r, 400, "missing_field");
     tu_resp_free(&r);
     r = call("GET", clerk, NULL, "/api/v1/persons?name=x&limit=1001");
-    expect(&r, 400, NULL);
+    tu_expect(&r, 400, NULL);
     tu_resp_free(&r);
     r = call("GET", person_a, NULL, "/api/v1/persons?name=x");
-    expect(&r, 403, "forbidden");
+    tu_expect(&r, 403, "forbidden");
     tu_resp_free(&r);
 }
 
@@ -283,29 +264,29 @@ static void non_key_changes(void **state) {
     char *tok = person_account("19960606", "246", "蒋六", &me);
     tu_resp r = call("PATCH", tok, "{\"mobile\":\"13900001111\",\"address\":\"星湖街 1 号\"}",
                      "/api/v1/persons/%lld", (long long)me);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_int_equal(json_integer_value(json_object_get(r.json, "changed_fields")), 2);
     assert_string_equal(json_string_value(json_object_get(r.json, "mobile")), "13900001111");
     tu_resp_free(&r);
     r = call("PATCH", tok, "{\"mobile\":\"13900001111\"}", "/api/v1/persons/%lld", (long long)pid_b);
-    expect(&r, 404, "person_not_found");
+    tu_expect(&r, 404, "person_not_found");
     tu_resp_free(&r);
     r = call("PATCH", tok, "{\"hukou_kind\":\"sip\"}", "/api/v1/persons/%lld", (long long)me);
-    expect(&r, 422, "rules_failed");
-    assert_true(has_rule(&r, "hukou_by_counter"));
+    tu_expect(&r, 422, "rules_failed");
+    assert_true(tu_has_rule(&r, "hukou_by_counter"));
     tu_resp_free(&r);
     r = call("PATCH", unit0, "{\"mobile\":\"13900001111\"}", "/api/v1/persons/%lld", (long long)me);
-    expect(&r, 403, "forbidden");
+    tu_expect(&r, 403, "forbidden");
     tu_resp_free(&r);
     r = call("PATCH", clerk, "{\"hukou_kind\":\"sip\"}", "/api/v1/persons/%lld", (long long)me);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_string_equal(json_string_value(json_object_get(r.json, "hukou_kind")), "sip");
     tu_resp_free(&r);
     r = call("PATCH", clerk, "{\"name\":\"改名\"}", "/api/v1/persons/%lld", (long long)me);
-    expect(&r, 400, NULL);   /* key fields are not here */
+    tu_expect(&r, 400, NULL);   /* key fields are not here */
     tu_resp_free(&r);
     r = call("GET", tok, NULL, "/api/v1/persons/%lld/history", (long long)me);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_int_equal(json_array_size(json_object_get(r.json, "changes")), 3);
     tu_resp_free(&r);
     free(tok);
@@ -321,24 +302,24 @@ static void key_change_from_the_unit_to_approval(void **state) {
     /* refused: every rule listed, nothing changed */
     tu_resp r = call("POST", unit0, "{\"reason\":\"whim\",\"changes\":{\"name\":\"郑思\"}}",
                      "/api/v1/persons/%lld/key-changes", (long long)x);
-    expect(&r, 422, "rules_failed");
-    assert_true(has_rule(&r, "unknown_reason"));
-    assert_true(has_rule(&r, "proof_missing"));
+    tu_expect(&r, 422, "rules_failed");
+    assert_true(tu_has_rule(&r, "unknown_reason"));
+    assert_true(tu_has_rule(&r, "proof_missing"));
     tu_resp_free(&r);
     r = call("POST", unit1, "{\"reason\":\"contract_error\",\"changes\":{\"name\":\"郑思\"},\"proof\":\"p\"}",
              "/api/v1/persons/%lld/key-changes", (long long)x);
-    expect(&r, 404, "person_not_found");
+    tu_expect(&r, 404, "person_not_found");
     tu_resp_free(&r);
     r = call("POST", person_a, "{\"reason\":\"contract_error\",\"changes\":{\"name\":\"郑思\"},\"proof\":\"p\"}",
              "/api/v1/persons/%lld/key-changes", (long long)pid_a);
-    expect(&r, 403, "forbidden");
+    tu_expect(&r, 403, "forbidden");
     tu_resp_free(&r);
 
     snprintf(body, sizeof body,
              "{\"reason\":\"personal_change\",\"changes\":{\"name\":\"郑思\",\"id_number\":\"%s\"},"
              "\"proof\":\"户籍信息变更证明.jpg\"}", nid);
     r = call("POST", unit0, body, "/api/v1/persons/%lld/key-changes", (long long)x);
-    expect(&r, 201, NULL);
+    tu_expect(&r, 201, NULL);
     int64_t app = json_integer_value(json_object_get(r.json, "id"));
     assert_string_equal(json_string_value(json_object_get(r.json, "state")), "submitted");
     assert_string_equal(json_string_value(json_object_get(r.json, "item_id")), "reg.person.correct-by-unit");
@@ -350,24 +331,24 @@ static void key_change_from_the_unit_to_approval(void **state) {
     tu_resp_free(&r);
 
     r = call("POST", clerk, NULL, "/api/v1/applications/%lld/accept", (long long)app);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_string_equal(json_string_value(json_object_get(r.json, "deadline_on")), "2026-11-26");
     tu_resp_free(&r);
     r = call("POST", reviewer, "{\"approve\":true}", "/api/v1/applications/%lld/decision", (long long)app);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_string_equal(json_string_value(json_object_get(r.json, "state")), "approved");
     tu_resp_free(&r);
 
     /* the old number still finds the person, now under the new identity */
     r = call("GET", clerk, NULL, "/api/v1/persons?id_number=%s", old);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     json_t *p = json_array_get(json_object_get(r.json, "items"), 0);
     assert_int_equal(json_integer_value(json_object_get(p, "id")), x);
     assert_string_equal(json_string_value(json_object_get(p, "name")), "郑思");
     assert_string_equal(json_string_value(json_object_get(p, "id_number")), nid);
     tu_resp_free(&r);
     r = call("GET", clerk, NULL, "/api/v1/persons/%lld/history", (long long)x);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_int_equal(json_array_size(json_object_get(r.json, "identities")), 2);
     assert_int_equal(json_array_size(json_object_get(r.json, "changes")), 2);
     tu_resp_free(&r);
@@ -383,16 +364,16 @@ static void relationships_certificate_and_proof(void **state) {
     open_span(x, uid0, INS_PENSION, 202401);
     /* the unit 0 span ends; the person moves to unit 1 */
     tu_resp r = call("GET", unit0, NULL, "/api/v1/persons/%lld/relationships", (long long)x);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_int_equal(json_array_size(json_object_get(r.json, "spans")), 1);
     tu_resp_free(&r);
     r = call("GET", unit1, NULL, "/api/v1/persons/%lld/relationships", (long long)x);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_int_equal(json_array_size(json_object_get(r.json, "spans")), 0);   /* not its span */
     assert_int_equal(json_integer_value(json_object_get(r.json, "unit_id")), uid1);
     tu_resp_free(&r);
     r = call("GET", clerk, NULL, "/api/v1/persons/%lld/certificate", (long long)x);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     json_t *lines = json_object_get(r.json, "insurances");
     assert_int_equal(json_array_size(lines), INS_COUNT);
     json_t *pension = json_array_get(lines, INS_PENSION);
@@ -400,34 +381,34 @@ static void relationships_certificate_and_proof(void **state) {
     assert_int_equal(json_integer_value(json_object_get(pension, "months")), 35);   /* 2024-01..2026-11 */
     tu_resp_free(&r);
     r = call("GET", unit0, NULL, "/api/v1/persons/%lld/certificate", (long long)x);
-    expect(&r, 403, "forbidden");
+    tu_expect(&r, 403, "forbidden");
     tu_resp_free(&r);
 
     /* a person of our own: no span yet, then one */
     int64_t me = 0;
     char *tok = person_account("19970707", "357", "沈七", &me);
     r = call("GET", tok, NULL, "/api/v1/me/non-insured-proof");
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_true(json_is_false(json_object_get(r.json, "insured")));
     tu_resp_free(&r);
     r = call("GET", tok, NULL, "/api/v1/me/relationships");
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_int_equal(json_array_size(json_object_get(r.json, "spans")), 0);
     tu_resp_free(&r);
     open_span(me, uid0, INS_MEDICAL, 202601);
     r = call("GET", tok, NULL, "/api/v1/me/non-insured-proof");
-    expect(&r, 422, "rules_failed");
-    assert_true(has_rule(&r, "is_insured"));
+    tu_expect(&r, 422, "rules_failed");
+    assert_true(tu_has_rule(&r, "is_insured"));
     tu_resp_free(&r);
     /* the refusal showed what the person has: its read is in the trail */
     assert_int_equal(audit_rows(me, "person.read", "rules_failed"), 1);
     r = call("GET", tok, NULL, "/api/v1/me/certificate");
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(r.json, "insurances"),
                                                                           INS_MEDICAL), "status")), "normal");
     tu_resp_free(&r);
     r = call("GET", tok, NULL, "/api/v1/me/relationships");
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_int_equal(json_array_size(json_object_get(r.json, "spans")), 1);
     tu_resp_free(&r);
 
@@ -436,22 +417,22 @@ static void relationships_certificate_and_proof(void **state) {
     char none[19];
     make_id("20000101", "111", none);
     r = call("GET", clerk, NULL, "/api/v1/non-insured-proof?id_number=%s&name=%s", none, "%E8%B5%B5%E5%85%AD");
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_true(json_is_false(json_object_get(r.json, "registered")));
     assert_string_equal(json_string_value(json_object_get(r.json, "name")), "赵六");
     tu_resp_free(&r);
     r = call("GET", clerk, NULL, "/api/v1/non-insured-proof?id_number=%s", id);
-    expect(&r, 422, "rules_failed");
-    assert_true(has_rule(&r, "is_insured"));
+    tu_expect(&r, 422, "rules_failed");
+    assert_true(tu_has_rule(&r, "is_insured"));
     tu_resp_free(&r);
     r = call("GET", clerk, NULL, "/api/v1/non-insured-proof");
-    expect(&r, 400, "missing_field");
+    tu_expect(&r, 400, "missing_field");
     tu_resp_free(&r);
     r = call("GET", clerk, NULL, "/api/v1/non-insured-proof?id_number=%s&id_kind=visa", none);
-    expect(&r, 400, NULL);
+    tu_expect(&r, 400, NULL);
     tu_resp_free(&r);
     r = call("GET", unit0, NULL, "/api/v1/non-insured-proof?id_number=%s", none);
-    expect(&r, 403, "forbidden");
+    tu_expect(&r, 403, "forbidden");
     tu_resp_free(&r);
 }
 

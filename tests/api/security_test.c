@@ -24,13 +24,6 @@ static int64_t employment_b_id;   /* one of person B's at unit B */
 static int64_t bill_b_id;         /* a bill of unit B */
 static int64_t application_b_id;  /* an application of another person */
 
-static const demo_login *login_of(const char *role, int nth) {
-    for (int i = 0; i < demo_login_count; i++)
-        if (strcmp(demo_logins[i].role, role) == 0 && nth-- == 0) return &demo_logins[i];
-    fail_msg("no demo login %s", role);
-    return NULL;
-}
-
 static int64_t member_id(tu_resp *r, const char *obj, const char *name) {
     json_t *o = obj ? json_object_get(r->json, obj) : r->json;
     return json_integer_value(json_object_get(o, name));
@@ -68,7 +61,7 @@ static bool employed_at(int64_t unit, int64_t person) {
 /* An application submitted by the second demo person (not person A) for an
  * open person item that has no operation of its own. */
 static int64_t other_persons_application(void) {
-    const demo_login *pb = login_of("person", 1);
+    const demo_login *pb = tu_demo_login("person", 1);
     char *tok = tu_sign_in(srv, "person", pb->login, pb->password);
     assert_true(current_id(tok, "person_id") != person_a_id);
     tu_resp r = tu_http(srv, "GET", "/api/v1/catalog?audience=person", NULL, NULL, NULL);
@@ -128,7 +121,7 @@ static int setup(void **state) {
     srv = tu_server_start("2026-11-23", 1);
     admin = tu_sign_in(srv, "staff", "admin", "Staff@2026");
     finance = tu_sign_in(srv, "staff", "finance01", "Staff@2026");
-    const demo_login *ua = login_of("unit", 0), *ub = login_of("unit", 1), *pa = login_of("person", 0);
+    const demo_login *ua = tu_demo_login("unit", 0), *ub = tu_demo_login("unit", 1), *pa = tu_demo_login("person", 0);
     unit_a = tu_sign_in(srv, "unit", ua->login, ua->password);
     unit_b = tu_sign_in(srv, "unit", ub->login, ub->password);
     person_a = tu_sign_in(srv, "person", pa->login, pa->password);

@@ -17,13 +17,6 @@ static int teardown(void **state) {
     return 0;
 }
 
-static const demo_login *login_of(const char *role, int nth) {
-    for (int i = 0; i < demo_login_count; i++)
-        if (strcmp(demo_logins[i].role, role) == 0 && nth-- == 0) return &demo_logins[i];
-    fail_msg("no demo login %s", role);
-    return NULL;
-}
-
 static void every_demo_login_signs_in(void **state) {
     for (int i = 0; i < demo_login_count; i++) {
         char *tok = tu_sign_in(srv, demo_logins[i].role, demo_logins[i].login, demo_logins[i].password);
@@ -38,7 +31,7 @@ static void every_demo_login_signs_in(void **state) {
 }
 
 static void session_answer_shape(void **state) {
-    const demo_login *p = login_of("person", 0);
+    const demo_login *p = tu_demo_login("person", 0);
     char body[256];
     snprintf(body, sizeof body, "{\"role\":\"person\",\"id_number\":\"%s\",\"password\":\"%s\"}", p->login,
              p->password);
@@ -64,7 +57,7 @@ static void no_or_bad_token_is_401(void **state) {
 }
 
 static void role_that_may_not_is_403(void **state) {
-    const demo_login *p = login_of("person", 0);
+    const demo_login *p = tu_demo_login("person", 0);
     char *tok = tu_sign_in(srv, "person", p->login, p->password);
     tu_resp r = tu_http(srv, "POST", "/api/v1/users", tok, "{\"role\":\"clerk\",\"username\":\"x\",\"password\":\"longenough1\"}", NULL);
     assert_int_equal(r.status, 403);
@@ -77,7 +70,7 @@ static void role_that_may_not_is_403(void **state) {
 }
 
 static void sign_out_ends_the_token(void **state) {
-    const demo_login *p = login_of("person", 1);
+    const demo_login *p = tu_demo_login("person", 1);
     char *tok = tu_sign_in(srv, "person", p->login, p->password);
     tu_resp r = tu_http(srv, "DELETE", "/api/v1/sessions/current", tok, NULL, NULL);
     assert_int_equal(r.status, 200);

@@ -18,12 +18,6 @@ static tu_server *srv;
 static char *person_a, *person_b, *unit0, *unit1, *clerk, *finance, *admin;
 static int64_t pid_a, pid_b, uid0, uid1;
 
-static const demo_login *login_of(const char *role, int nth) {
-    for (int i = 0; i < demo_login_count; i++)
-        if (strcmp(demo_logins[i].role, role) == 0 && nth-- == 0) return &demo_logins[i];
-    return NULL;
-}
-
 static int64_t current(const char *token, const char *key) {
     tu_resp r = tu_http(srv, "GET", "/api/v1/sessions/current", token, NULL, NULL);
     assert_int_equal(r.status, 200);
@@ -37,8 +31,8 @@ static int64_t current(const char *token, const char *key) {
  * are open; period 2026 has not ended, period 2025 has. */
 static int setup(void **state) {
     srv = tu_server_start("2026-06-10", 1);
-    const demo_login *a = login_of("person", 0), *b = login_of("person", 1);
-    const demo_login *u0 = login_of("unit", 0), *u1 = login_of("unit", 1);
+    const demo_login *a = tu_demo_login("person", 0), *b = tu_demo_login("person", 1);
+    const demo_login *u0 = tu_demo_login("unit", 0), *u1 = tu_demo_login("unit", 1);
     person_a = tu_sign_in(srv, "person", a->login, a->password);
     person_b = tu_sign_in(srv, "person", b->login, b->password);
     unit0 = tu_sign_in(srv, "unit", u0->login, u0->password);
@@ -72,13 +66,8 @@ static tu_resp call(const char *method, const char *token, const char *body, con
     return tu_http(srv, method, path, token, body, NULL);
 }
 
-static void expect(const tu_resp *r, long status, const char *code) {
-    if (r->status != status) fail_msg("want %ld got %ld: %s", status, r->status, r->body);
-    if (code) assert_string_equal(tu_err_code(r), code);
-}
-
 static void expect_free(tu_resp r, long status, const char *code) {
-    expect(&r, status, code);
+    tu_expect(&r, status, code);
     tu_resp_free(&r);
 }
 
@@ -126,7 +115,7 @@ static int64_t register_person(const char *order3, const char *name) {
     snprintf(id, sizeof id, "%s%c", d17, idno_resident_check_char(d17));
     snprintf(body, sizeof body, "{\"id_number\":\"%s\",\"name\":\"%s\"}", id, name);
     tu_resp r = call("POST", clerk, body, "/api/v1/persons");
-    expect(&r, 201, NULL);
+    tu_expect(&r, 201, NULL);
     int64_t pid = json_integer_value(json_object_get(r.json, "id"));
     tu_resp_free(&r);
     return pid;
@@ -196,7 +185,7 @@ static int64_t audit_rows(const char *action, int64_t person) {
 static void own_statement(void **state) {
     int64_t before = audit_rows("person.read", pid_a);
     tu_resp r = call("GET", person_a, NULL, "/api/v1/me/statement");
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_int_equal(jint(r.json, "person_id"), pid_a);
     assert_int_equal(jint(r.json, "period"), 2026);
     assert_string_equal(json_string_value(json_object_get(r.json, "from")), "2025-07-01");
@@ -206,7 +195,7 @@ static void own_statement(void **state) {
     assert_int_equal(audit_rows("person.read", pid_a), before + 1);
 
     r = call("GET", person_a, NULL, "/api/v1/me/statement?period=2025");
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_true(json_is_true(json_object_get(r.json, "complete")));
     assert_string_equal(json_string_value(json_object_get(r.json, "to")), "2025-06-30");
     tu_resp_free(&r);
@@ -224,7 +213,7 @@ static void staff_statement_balances(void **state) {
     fix f = {register_person("101", "账本测试"), 0};
     in_tx(books_fn, &f);
     tu_resp r = call("GET", clerk, NULL, "/api/v1/persons/%lld/statement?period=2026", (long long)f.person);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     const json_t *pen = find_by(json_object_get(r.json, "accounts"), "account", "pension_account");
     assert_int_equal(jint(pen, "opening_fen"), 10000);
     assert_int_equal(jint(pen, "contributions_fen"), 2500);
@@ -238,12 +227,12 @@ static void staff_statement_balances(void **state) {
 
 static void person_paper(void **state) {
     tu_resp r = call("PUT", person_b, "{\"paper\":false}", "/api/v1/me/statement/paper");
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_int_equal(jint(r.json, "period"), 2026);
     assert_false(json_is_true(json_object_get(r.json, "paper")));
     tu_resp_free(&r);
     r = call("GET", person_b, NULL, "/api/v1/me/statement");
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_false(json_is_true(json_object_get(r.json, "paper")));
     assert_string_equal(json_string_value(json_object_get(r.json, "paper_set_on")), "2026-06-10");
     tu_resp_free(&r);
@@ -260,7 +249,7 @@ static void unit_paper(void **state) {
     /* p_a and p_b work at unit0 */
     snprintf(body, sizeof body, "{\"paper\":false,\"person_ids\":[%lld]}", (long long)pid_a);
     tu_resp r = call("PUT", unit0, body, "/api/v1/units/%lld/statement/paper", (long long)uid0);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_int_equal(jint(r.json, "count"), 1);
     tu_resp_free(&r);
     r = call("GET", person_a, NULL, "/api/v1/me/statement");
@@ -271,7 +260,7 @@ static void unit_paper(void **state) {
     snprintf(body, sizeof body, "{\"paper\":false,\"person_ids\":[%lld,%lld]}", (long long)pid_b,
              (long long)other.person);
     r = call("PUT", unit0, body, "/api/v1/units/%lld/statement/paper", (long long)uid0);
-    expect(&r, 422, "rules_failed");
+    tu_expect(&r, 422, "rules_failed");
     const json_t *rule = rule_of(&r, "not_current_employee");
     assert_non_null(rule);
     assert_int_equal(jint(json_object_get(rule, "data"), "count"), 1);
@@ -283,7 +272,7 @@ static void unit_paper(void **state) {
     /* all current employees back to paper */
     r = call("PUT", unit0, "{\"paper\":true,\"all_current\":true}", "/api/v1/units/%lld/statement/paper",
              (long long)uid0);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_true(jint(r.json, "count") >= 2);
     tu_resp_free(&r);
     r = call("GET", person_a, NULL, "/api/v1/me/statement");
@@ -309,7 +298,7 @@ static void unit_paper(void **state) {
 
 static void unit_certificates(void **state) {
     tu_resp r = call("GET", unit0, NULL, "/api/v1/units/%lld/participation-certificate", (long long)uid0);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_int_equal(jint(r.json, "unit_id"), uid0);
     assert_true(json_is_integer(json_object_get(r.json, "months_paid")));
     assert_int_equal(json_array_size(json_object_get(r.json, "insured")), 7);
@@ -323,7 +312,7 @@ static void unit_certificates(void **state) {
                 NULL);
 
     r = call("GET", unit0, NULL, "/api/v1/units/%lld/contribution-summary?from=2025-07&to=2026-06", (long long)uid0);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_string_equal(json_string_value(json_object_get(r.json, "from")), "2025-07");
     assert_string_equal(json_string_value(json_object_get(r.json, "to")), "2026-06");
     assert_true(json_is_array(json_object_get(r.json, "persons")));
@@ -340,14 +329,14 @@ static void person_contribution_certificate(void **state) {
     int64_t before = audit_rows("person.read", pid_a);
     tu_resp r = call("GET", person_a, NULL, "/api/v1/persons/%lld/contribution-certificate?from=2025-07&to=2026-06",
                      (long long)pid_a);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_true(json_is_null(json_object_get(r.json, "unit_scope")));
     assert_true(json_array_size(json_object_get(r.json, "participation")) > 0);
     tu_resp_free(&r);
     assert_int_equal(audit_rows("person.read", pid_a), before + 1);
     /* the employer: only its spans; another unit and another person: 404 */
     r = call("GET", unit0, NULL, "/api/v1/persons/%lld/contribution-certificate", (long long)pid_a);
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     assert_int_equal(jint(r.json, "unit_scope"), uid0);
     tu_resp_free(&r);
     expect_free(call("GET", unit1, NULL, "/api/v1/persons/%lld/contribution-certificate", (long long)pid_a), 404,
@@ -382,14 +371,14 @@ static int run_cli(const char *args, char **out) {
 
 static void yearly_run(void **state) {
     tu_resp r = call("POST", finance, NULL, "/api/v1/statements/2026/run");
-    expect(&r, 422, "rules_failed");
+    tu_expect(&r, 422, "rules_failed");
     assert_non_null(rule_of(&r, "period_not_ended"));
     tu_resp_free(&r);
     expect_free(call("POST", clerk, NULL, "/api/v1/statements/2025/run"), 403, NULL);
     expect_free(call("POST", finance, NULL, "/api/v1/statements/2019/run"), 400, "period_out_of_range");
 
     r = call("POST", finance, NULL, "/api/v1/statements/2025/run");
-    expect(&r, 200, NULL);
+    tu_expect(&r, 200, NULL);
     json_int_t count = jint(r.json, "count");
     assert_true(count > 100);       /* the demo enrolled about 500 over two years */
     tu_resp_free(&r);

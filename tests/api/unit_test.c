@@ -14,12 +14,6 @@ static tu_server *srv;
 static char *clerk, *reviewer, *admin, *unit_op, *person;
 static json_int_t demo_unit_id;
 
-static const demo_login *login_of(const char *role, int nth) {
-    for (int i = 0; i < demo_login_count; i++)
-        if (strcmp(demo_logins[i].role, role) == 0 && nth-- == 0) return &demo_logins[i];
-    return NULL;
-}
-
 static json_int_t unit_of_session(const char *token) {
     tu_resp r = tu_http(srv, "GET", "/api/v1/sessions/current", token, NULL, NULL);
     json_int_t id = json_integer_value(json_object_get(json_object_get(r.json, "user"), "unit_id"));
@@ -33,7 +27,7 @@ static int setup(void **state) {
     clerk = tu_sign_in(srv, "staff", "clerk01", "Staff@2026");
     reviewer = tu_sign_in(srv, "staff", "reviewer01", "Staff@2026");
     admin = tu_sign_in(srv, "staff", "admin", "Staff@2026");
-    const demo_login *u = login_of("unit", 0), *p = login_of("person", 0);
+    const demo_login *u = tu_demo_login("unit", 0), *p = tu_demo_login("person", 0);
     unit_op = tu_sign_in(srv, "unit", u->login, u->password);
     person = tu_sign_in(srv, "person", p->login, p->password);
     demo_unit_id = unit_of_session(unit_op);
@@ -87,14 +81,6 @@ static void expect(tu_resp r, long status, const char *code) {
     if (r.status != status) fail_msg("want %ld, got %ld %s", status, r.status, r.body);
     if (code) assert_string_equal(tu_err_code(&r), code);
     tu_resp_free(&r);
-}
-
-static bool has_rule(const tu_resp *r, const char *code) {
-    size_t i;
-    json_t *it;
-    json_array_foreach(json_object_get(json_object_get(r->json, "error"), "rules"), i, it)
-        if (strcmp(json_string_value(json_object_get(it, "code")), code) == 0) return true;
-    return false;
 }
 
 static size_t rule_count(const tu_resp *r) {
@@ -179,14 +165,14 @@ static void patch_and_key_change(void **state) {
     r = call("PATCH", unit_op, demo_unit_id, "", "{\"name\":\"改名有限公司\"}");
     assert_int_equal(r.status, 422);
     assert_int_equal(rule_count(&r), 1);
-    assert_true(has_rule(&r, "key_field_needs_application"));
+    assert_true(tu_has_rule(&r, "key_field_needs_application"));
     tu_resp_free(&r);
 
     /* the key change: applied for, accepted, approved, applied with history */
     r = call("POST", unit_op, demo_unit_id, "/key-changes",
              "{\"changes\":{\"name\":\"苏州工业园区星海智能科技有限公司\",\"unit_type\":\"enterprise\"},\"reason\":\"工商更名\"}");
     assert_int_equal(r.status, 422);   /* unit_type is unchanged */
-    assert_true(has_rule(&r, "unchanged"));
+    assert_true(tu_has_rule(&r, "unchanged"));
     tu_resp_free(&r);
     r = call("POST", unit_op, demo_unit_id, "/key-changes",
              "{\"changes\":{\"name\":\"苏州工业园区星海智能科技有限公司\"},\"reason\":\"工商更名\"}");
@@ -225,15 +211,15 @@ static void online_payment_prerequisites(void **state) {
     tu_resp r = call("POST", op, id, "/online-payment", NULL);
     assert_int_equal(r.status, 422);
     assert_int_equal(rule_count(&r), 2);
-    assert_true(has_rule(&r, "certificate_missing"));
-    assert_true(has_rule(&r, "collection_agreement_missing"));
+    assert_true(tu_has_rule(&r, "certificate_missing"));
+    assert_true(tu_has_rule(&r, "collection_agreement_missing"));
     tu_resp_free(&r);
     expect(call("POST", op, id, "/certificate", NULL), 403, NULL);
     expect(call("POST", clerk, id, "/certificate", NULL), 200, NULL);
     r = call("POST", op, id, "/online-payment", "{}");
     assert_int_equal(r.status, 422);
     assert_int_equal(rule_count(&r), 1);
-    assert_true(has_rule(&r, "collection_agreement_missing"));
+    assert_true(tu_has_rule(&r, "collection_agreement_missing"));
     tu_resp_free(&r);
     expect(call("POST", op, id, "/collection-agreement", "{\"bank_name\":\"中国银行\",\"bank_account\":\"12\"}"),
            400, "invalid_bank_account");
@@ -303,11 +289,11 @@ static void cancellation(void **state) {
     tu_resp_free(&r);
     r = call("PATCH", clerk, idle, "", "{\"address\":\"新址\"}");
     assert_int_equal(r.status, 422);
-    assert_true(has_rule(&r, "unit_cancelled"));
+    assert_true(tu_has_rule(&r, "unit_cancelled"));
     tu_resp_free(&r);
     r = call("POST", clerk, idle, "/district", "{\"district\":\"湖西\"}");
     assert_int_equal(r.status, 422);
-    assert_true(has_rule(&r, "unit_cancelled"));
+    assert_true(tu_has_rule(&r, "unit_cancelled"));
     tu_resp_free(&r);
 }
 
@@ -316,7 +302,7 @@ static void district_change(void **state) {
     expect(call("POST", unit_op, demo_unit_id, "/district", "{\"district\":\"湖西\"}"), 403, NULL);
     tu_resp r = call("POST", clerk, id, "/district", "{\"district\":\"园区\"}");
     assert_int_equal(r.status, 422);
-    assert_true(has_rule(&r, "same_district"));
+    assert_true(tu_has_rule(&r, "same_district"));
     tu_resp_free(&r);
     r = call("POST", clerk, id, "/district", "{\"district\":\"苏州市区\",\"reason\":\"迁址\"}");
     assert_int_equal(r.status, 200);

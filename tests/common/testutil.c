@@ -269,21 +269,24 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud) {
     return n;
 }
 
-tu_resp tu_http(tu_server *s, const char *method, const char *path, const char *token,
-                const char *body, const char *extra_header) {
+/* One HTTP call with a body of len bytes of content_type (none when body is NULL). */
+static tu_resp http_call(tu_server *s, const char *method, const char *path, const char *token,
+                         const char *content_type, const char *body, size_t len, const char *extra_header) {
     tu_resp r = {0};
     CURL *c = curl_easy_init();
     assert_non_null(c);
-    char url[2048];
+    char url[2048], auth[256], ct[200];
     snprintf(url, sizeof url, "%s%s", s->base, path);
     grow g = {0};
     struct curl_slist *h = NULL;
-    char auth[256];
     if (token) {
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
         h = curl_slist_append(h, auth);
     }
-    if (body) h = curl_slist_append(h, "Content-Type: application/json");
+    if (body) {
+        snprintf(ct, sizeof ct, "Content-Type: %s", content_type);
+        h = curl_slist_append(h, ct);
+    }
     if (extra_header) h = curl_slist_append(h, extra_header);
     h = curl_slist_append(h, "Expect:");
     curl_easy_setopt(c, CURLOPT_URL, url);
@@ -293,23 +296,53 @@ tu_resp tu_http(tu_server *s, const char *method, const char *path, const char *
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &g);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
     curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
     if (body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     }
     CURLcode rc = curl_easy_perform(c);
     if (rc != CURLE_OK) fail_msg("curl %s %s: %s", method, path, curl_easy_strerror(rc));
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-    char *ct = NULL;
-    curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
-    if (ct) snprintf(r.content_type, sizeof r.content_type, "%s", ct);
+    char *rct = NULL;
+    curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &rct);
+    if (rct) snprintf(r.content_type, sizeof r.content_type, "%s", rct);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
     r.body = g.p ? g.p : strdup("");
     if (strncmp(r.content_type, "application/json", 16) == 0) r.json = json_loads(r.body, 0, NULL);
     return r;
+}
+
+tu_resp tu_http(tu_server *s, const char *method, const char *path, const char *token,
+                const char *body, const char *extra_header) {
+    return http_call(s, method, path, token, "application/json", body, body ? strlen(body) : 0, extra_header);
+}
+
+tu_resp tu_upload(tu_server *s, const char *path, const char *token, const char *content_type,
+                  const char *data, size_t len) {
+    return http_call(s, "POST", path, token, content_type, data, len, NULL);
+}
+
+void tu_expect(const tu_resp *r, long status, const char *code) {
+    if (r->status != status) fail_msg("want %ld got %ld: %s", status, r->status, r->body);
+    if (code) assert_string_equal(tu_err_code(r), code);
+}
+
+bool tu_has_rule(const tu_resp *r, const char *code) {
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(json_object_get(r->json, "error"), "rules"), i, it)
+        if (strcmp(json_string_value(json_object_get(it, "code")), code) == 0) return true;
+    return false;
+}
+
+const demo_login *tu_demo_login(const char *role, int nth) {
+    for (int i = 0, left = nth; i < demo_login_count; i++)
+        if (strcmp(demo_logins[i].role, role) == 0 && left-- == 0) return &demo_logins[i];
+    fail_msg("no demo login %s #%d", role, nth);
+    return NULL;
 }
 
 void tu_resp_free(tu_resp *r) {

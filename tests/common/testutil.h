@@ -88,7 +88,18 @@ typedef struct tu_resp {
  * ("Name: value"). */
 tu_resp tu_http(tu_server *s, const char *method, const char *path, const char *token,
                 const char *body, const char *extra_header);
+/* A POST of len bytes of content_type (files: rosters, bank replies). */
+tu_resp tu_upload(tu_server *s, const char *path, const char *token, const char *content_type,
+                  const char *data, size_t len);
 void tu_resp_free(tu_resp *r);
+/* The answer has this status, and (when code is not NULL) this error code;
+ * a wrong status fails with the body shown. */
+void tu_expect(const tu_resp *r, long status, const char *code);
+/* The error's rules include one with this code. */
+bool tu_has_rule(const tu_resp *r, const char *code);
+/* The nth demo account of a role ("person", "unit", "staff"), svc/demo.h. */
+struct demo_login;
+const struct demo_login *tu_demo_login(const char *role, int nth);
 /* Signs in (role "person", "unit" or "staff" with the login as the session call
  * takes it; unit login "CODE/operator") and returns a malloc'd token. */
 char *tu_sign_in(tu_server *s, const char *role, const char *login, const char *password);
