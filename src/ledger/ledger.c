@@ -175,11 +175,9 @@ static err_kind balances_apply(store_tx *tx, const ledger_posting *p, int n, err
         for (int j = i; j < n; j++)
             if (p[j].account_id == p[i].account_id) delta += p[j].amount_fen;
         if (delta == 0) continue;
-        err_kind k = store_exec(tx, STORE_Q_LEDGER_ACCOUNT_ADD, err, "ii", p[i].account_id, delta);
+        /* one row or the account is missing: checked with the answer */
+        err_kind k = store_exec_one(tx, STORE_Q_LEDGER_ACCOUNT_ADD, err, "ii", p[i].account_id, delta);
         if (k) return k;
-        if (store_changes(tx) != 1)
-            return err_set(err, ERR_INTERNAL, "account_missing", NULL,
-                           "内部错误：账户 %" PRId64 " 不存在", p[i].account_id);
     }
     return ERR_OK;
 }
@@ -229,6 +227,46 @@ err_kind ledger_post(store_tx *tx, const char *idem_key, date_days business_date
     *entry_id_out = id;
     if (duplicate_out) *duplicate_out = false;
     return ERR_OK;
+}
+
+err_kind ledger_post_new(store_tx *tx, const char *idem_key, date_days business_date, const char *kind,
+                         const char *memo, const ledger_posting *postings, int n, int64_t now_ms,
+                         int64_t *entry_id_out, err_detail *err) {
+    assert(idem_key && *idem_key && strlen(idem_key) < LEDGER_IDEM_KEY_BYTES);
+    assert(kind && *kind);
+    check_postings(postings, n);
+    return entry_write(tx, idem_key, business_date, kind, memo, 0, postings, n, now_ms, entry_id_out, err);
+}
+
+err_kind ledger_accounts_many(store_tx *tx, ledger_owner owner, const int64_t *owner_ids, int n, const char *kind,
+                              int64_t *account_ids_out, err_detail *err) {
+    assert(n > 0 && kind_valid(owner, kind) && "account kind does not belong to its owner");
+    const char *o = owner_name(owner);
+    err_kind k = ERR_OK;
+    for (int i = 0; !k && i < n; i++) {
+        assert(owner_id_valid(owner, owner_ids[i]) && (i == 0 || owner_ids[i - 1] < owner_ids[i]));
+        k = store_exec(tx, STORE_Q_LEDGER_ACCOUNT_INSERT, err, "tit", o, owner_ids[i], kind);
+    }
+    store_stmt *st;
+    if (!k) k = store_prepare(tx, STORE_Q_LEDGER_ACCOUNTS_OF_RANGE, &st, err);
+    if (k) return k;
+    store_bind_text(st, 1, o);
+    store_bind_text(st, 2, kind);
+    store_bind_int(st, 3, owner_ids[0]);
+    store_bind_int(st, 4, owner_ids[n - 1]);
+    int i = 0;
+    bool row = false;
+    while (i < n && !(k = store_step(st, &row, err)) && row) {   /* both in owner order */
+        int64_t owner_id = store_col_int(st, 0);
+        while (i < n && owner_ids[i] < owner_id) account_ids_out[i++] = 0;
+        if (i < n && owner_ids[i] == owner_id) account_ids_out[i++] = store_col_int(st, 1);
+    }
+    store_stmt_done(st);
+    while (!k && i < n) account_ids_out[i++] = 0;
+    for (int j = 0; !k && j < n; j++)
+        if (!account_ids_out[j])
+            k = err_set(err, ERR_INTERNAL, "account_missing", NULL, "内部错误：账户 %s/%s 未能建立", o, kind);
+    return k;
 }
 
 /* ---- reversal ---- */

@@ -49,6 +49,18 @@ err_kind ledger_post(store_tx *tx, const char *idem_key, date_days business_date
                      const char *memo, const ledger_posting *postings, int n, int64_t now_ms,
                      int64_t *entry_id_out, bool *duplicate_out, err_detail *err);
 
+/* ledger_post of an entry whose key is new by construction (the key of a
+ * bill made in the same transaction): not looked up first; the unique index
+ * on the key still refuses a twin, and the transaction fails with it. */
+err_kind ledger_post_new(store_tx *tx, const char *idem_key, date_days business_date, const char *kind,
+                         const char *memo, const ledger_posting *postings, int n, int64_t now_ms,
+                         int64_t *entry_id_out, err_detail *err);
+
+/* ledger_account for many owners at once (owner_ids ascending, n > 0): the
+ * missing accounts made, then all read with one statement. */
+err_kind ledger_accounts_many(store_tx *tx, ledger_owner owner, const int64_t *owner_ids, int n, const char *kind,
+                              int64_t *account_ids_out, err_detail *err);
+
 /* Posts the opposite of an entry, itself idempotent by idem_key.
  * ERR_CONFLICT "already_reversed" when the entry was reversed before. */
 err_kind ledger_reverse(store_tx *tx, int64_t entry_id, const char *idem_key,

@@ -1,4 +1,5 @@
 #include <assert.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,24 +153,40 @@ err_kind store_tx_bulk(store_tx *tx, err_detail *err) {
     return tx->st->ops->bulk ? tx->st->ops->bulk(tx, err) : ERR_OK;
 }
 
-err_kind store_exec(store_tx *tx, store_query q, err_detail *err, const char *types, ...) {
+static err_kind exec_v(store_tx *tx, store_query q, err_detail *err, const char *types, va_list ap) {
     store_stmt *st;
     err_kind k = store_prepare(tx, q, &st, err);
     if (k) return k;
-    va_list ap;
-    va_start(ap, types);
     int idx = 1;
     for (const char *t = types; *t; t++, idx++) {
         switch (*t) {
         case 'i': store_bind_int(st, idx, va_arg(ap, int64_t)); break;
         case 't': store_bind_text(st, idx, va_arg(ap, const char *)); break;
         case 'n': store_bind_null(st, idx); break;
-        default: va_end(ap); store_stmt_done(st);
+        default: store_stmt_done(st);
             return err_set(err, ERR_INTERNAL, "store_bind", NULL, "内部错误：未知的参数类型 %c", *t);
         }
     }
-    va_end(ap);
     return store_step_all(st, err);
+}
+
+err_kind store_exec(store_tx *tx, store_query q, err_detail *err, const char *types, ...) {
+    va_list ap;
+    va_start(ap, types);
+    err_kind k = exec_v(tx, q, err, types, ap);
+    va_end(ap);
+    return k;
+}
+
+err_kind store_exec_one(store_tx *tx, store_query q, err_detail *err, const char *types, ...) {
+    va_list ap;
+    va_start(ap, types);
+    err_kind k = exec_v(tx, q, err, types, ap);
+    va_end(ap);
+    if (k) return k;
+    if (tx->st->ops->expect_one) return tx->st->ops->expect_one(tx, q, err);
+    if (store_changes(tx) == 1) return ERR_OK;
+    return err_set(err, ERR_INTERNAL, "store_not_one", NULL, "内部错误：语句 %s 应改动一行", store_query_name[q]);
 }
 
 err_kind store_step_all(store_stmt *st, err_detail *err) {
@@ -257,4 +274,109 @@ err_kind store_migrate(store *s, int *applied_out, err_detail *err) {
     }
     if (applied_out) *applied_out = applied;
     return ERR_OK;
+}
+
+/* ---- bulk rows ---- */
+
+static const char *skip_space(const char *p) {
+    while (*p == ' ' || *p == '\n' || *p == '\t') p++;
+    return p;
+}
+
+/* A name or a value of the INSERT up to the next ',' or ')' (a literal may
+ * hold neither). Answers the position after it, or NULL when too long. */
+static const char *shape_item(const char *p, char *out, size_t cap) {
+    p = skip_space(p);
+    size_t n = 0;
+    bool quoted = false;
+    while (*p && (quoted || (*p != ',' && *p != ')'))) {
+        if (*p == '\'') quoted = !quoted;
+        if (n + 1 >= cap) return NULL;
+        out[n++] = *p++;
+    }
+    while (n && out[n - 1] == ' ') n--;
+    out[n] = 0;
+    return *p ? p : NULL;
+}
+
+/* The items of "(a, b, ...)" from p; answers the position after ')' or NULL. */
+static const char *shape_list(const char *p, char (*items)[STORE_BULK_NAME_BYTES], int *n_out) {
+    p = skip_space(p);
+    if (*p++ != '(') return NULL;
+    int n = 0;
+    for (;;) {
+        if (n == STORE_BULK_COLS_MAX || !(p = shape_item(p, items[n], STORE_BULK_NAME_BYTES))) return NULL;
+        n++;
+        if (*p++ == ')') break;
+    }
+    *n_out = n;
+    return p;
+}
+
+err_kind store_insert_shape_of(store_query q, store_insert_shape *out, err_detail *err) {
+    const char *sql = store_query_sql[q], *p = skip_space(sql);
+    memset(out, 0, sizeof *out);
+    int nvals = 0;
+    char vals[STORE_BULK_COLS_MAX][STORE_BULK_NAME_BYTES];
+    bool ok = strncmp(p, "INSERT INTO ", 12) == 0;
+    size_t n = 0;
+    for (p += ok ? 12 : 0; ok && (isalnum((unsigned char)*p) || *p == '_'); p++)
+        if (n + 1 < sizeof out->table) out->table[n++] = *p;
+    ok = ok && n > 0 && (p = shape_list(p, out->cols, &out->ncols)) && strncmp(skip_space(p), "VALUES", 6) == 0 &&
+         (p = shape_list(skip_space(p) + 6, vals, &nvals)) && !*skip_space(p) && nvals == out->ncols;
+    for (int i = 0; ok && i < out->ncols; i++) {
+        char *end = NULL;
+        if (vals[i][0] == '?') {
+            long np = strtol(vals[i] + 1, &end, 10);
+            ok = *end == 0 && np >= 1 && np <= STORE_BULK_COLS_MAX;
+            out->param[i] = (int)np;
+            if (np > out->nparams) out->nparams = (int)np;
+        } else {
+            memcpy(out->literal[i], vals[i], sizeof out->literal[i]);
+        }
+    }
+    if (ok) return ERR_OK;
+    return err_set(err, ERR_INTERNAL, "store_bulk_shape", NULL, "内部错误：语句 %s 不是单行 INSERT，不能批量写入",
+                   store_query_name[q]);
+}
+
+err_kind store_bulk_begin(store_tx *tx, store_query q, store_bulk **out, err_detail *err) {
+    assert(q >= 0 && q < STORE_Q_COUNT);
+    store_insert_shape shape;
+    err_kind k = store_insert_shape_of(q, &shape, err);
+    if (!k) k = tx->st->ops->bulk_begin(tx, &shape, out, err);
+    if (k) return k;
+    (*out)->tx = tx;
+    (*out)->q = q;
+    (*out)->shape = shape;
+    (*out)->col = 0;
+    return ERR_OK;
+}
+
+void store_bulk_int(store_bulk *b, int64_t v) {
+    assert(b->col < b->shape.nparams && "more values than the statement's parameters");
+    b->row[b->col++] = (store_bulk_val){.is_int = true, .i = v};
+}
+
+void store_bulk_text(store_bulk *b, const char *v) {
+    assert(b->col < b->shape.nparams && "more values than the statement's parameters");
+    char *t = NULL;
+    if (v) {
+        size_t n = strlen(v);
+        assert(n < STORE_BULK_TEXT_BYTES && "a bulk text value too long");
+        t = memcpy(b->text[b->col], v, n + 1);
+    }
+    b->row[b->col++] = (store_bulk_val){.t = t};
+}
+
+err_kind store_bulk_row(store_bulk *b, err_detail *err) {
+    assert(b->col == b->shape.nparams && "a bulk row needs every parameter");
+    b->col = 0;
+    return b->tx->st->ops->bulk_row(b, err);
+}
+
+err_kind store_bulk_end(store_bulk *b, err_detail *err) { return b->tx->st->ops->bulk_end(b, true, err); }
+
+void store_bulk_abort(store_bulk *b) {
+    if (b) b->tx->st->ops->bulk_end(b, false, NULL);
 }

@@ -84,12 +84,37 @@ void store_bind_id(store_stmt *st, int idx, int64_t id);
  * 'i' int64_t, 't' const char * (NULL binds null), 'n' null (no argument).
  * Callers cast to int64_t: a plain int in a vararg is undefined here. */
 err_kind store_exec(store_tx *tx, store_query q, err_detail *err, const char *types, ...);
+/* store_exec of a write that must change exactly one row: any other count
+ * fails it, ERR_INTERNAL "store_not_one" (on PostgreSQL the count may be
+ * read with a later answer, so the failure may answer at a later statement,
+ * as a pipelined write's does). */
+err_kind store_exec_one(store_tx *tx, store_query q, err_detail *err, const char *types, ...);
 int64_t store_last_insert_id(store_tx *tx);
 /* The transaction is about to write many rows (a batch chunk): the engine may
  * lend it memory for the pages it touches until it ends (SQLite: a 64 MiB
- * page cache instead of the connection's 256 KiB; PostgreSQL: nothing). */
+ * page cache instead of the connection's 256 KiB), or draw the ids of its
+ * inserts ahead so that they need no answer each (PostgreSQL: an insert's
+ * failure may then answer at a later statement, as other writes' do). */
 err_kind store_tx_bulk(store_tx *tx, err_detail *err);
 int64_t store_changes(store_tx *tx);
+
+/* Many rows of one single-row INSERT (q: "INSERT INTO t (cols) VALUES (...)",
+ * each value a parameter ?N or a literal), for the lines of a batch chunk.
+ * SQLite writes them many rows to a statement as they come; PostgreSQL keeps
+ * them and sends them all with one COPY at store_bulk_end (a connection runs
+ * nothing else during a COPY). So a row is certain to be written only after
+ * store_bulk_end, and a failure may answer there. Give a row's values in
+ * parameter order (store_bulk_int, store_bulk_text: NULL binds null), then
+ * store_bulk_row. Every bulk ends with one store_bulk_end, which writes the
+ * rest and frees it, or store_bulk_abort, which frees it without writing (a
+ * failure: the transaction is rolled back). */
+typedef struct store_bulk store_bulk;
+err_kind store_bulk_begin(store_tx *tx, store_query q, store_bulk **out, err_detail *err);
+void store_bulk_int(store_bulk *b, int64_t v);
+void store_bulk_text(store_bulk *b, const char *v);
+err_kind store_bulk_row(store_bulk *b, err_detail *err);
+err_kind store_bulk_end(store_bulk *b, err_detail *err);
+void store_bulk_abort(store_bulk *b);
 
 /* Fault injection for tests: the nth store call from now (prepare, step,
  * commit) fails with ERR_UNAVAILABLE "store_fault". 0 turns it off. Returns

@@ -34,6 +34,43 @@ extern const size_t store_migrations_count;
 extern const char *const store_migrations_names[];
 extern const char *const store_migrations_texts[];
 
+enum {
+    STORE_BULK_COLS_MAX = 32,
+    STORE_BULK_NAME_BYTES = 64,
+    STORE_BULK_TEXT_BYTES = 256,     /* a text value of a bulk row */
+};
+
+/* The parts of a single-row INSERT a bulk write needs (store_bulk_begin):
+ * the table, its columns and, for each, the parameter it takes (1-based) or
+ * the literal SQL text of its value ('regular', NULL, 0). */
+typedef struct store_insert_shape {
+    char table[STORE_BULK_NAME_BYTES];
+    int ncols, nparams;
+    char cols[STORE_BULK_COLS_MAX][STORE_BULK_NAME_BYTES];
+    int param[STORE_BULK_COLS_MAX];
+    char literal[STORE_BULK_COLS_MAX][STORE_BULK_NAME_BYTES];
+} store_insert_shape;
+
+err_kind store_insert_shape_of(store_query q, store_insert_shape *out, err_detail *err);
+
+/* One value of a bulk row: text NULL and !is_int is a null. */
+typedef struct store_bulk_val {
+    bool is_int;
+    int64_t i;
+    char *t;
+} store_bulk_val;
+
+/* The common head of every engine's bulk: the row being given, its text
+ * values copied into text[]. */
+struct store_bulk {
+    store_tx *tx;
+    store_query q;
+    store_insert_shape shape;
+    int col;
+    store_bulk_val row[STORE_BULK_COLS_MAX];
+    char text[STORE_BULK_COLS_MAX][STORE_BULK_TEXT_BYTES];
+};
+
 typedef struct store_ops {
     const char *name;
     void (*close)(store *s);
@@ -55,6 +92,14 @@ typedef struct store_ops {
     void (*stmt_done)(store_stmt *st);
     int64_t (*last_insert_id)(store_tx *tx);
     int64_t (*changes)(store_tx *tx);
+    /* store_bulk_begin: the engine's bulk (its head filled by store.c);
+     * row takes the head's row; end writes the rest when write, and frees. */
+    err_kind (*bulk_begin)(store_tx *tx, const store_insert_shape *shape, store_bulk **out, err_detail *err);
+    err_kind (*bulk_row)(store_bulk *b, err_detail *err);
+    err_kind (*bulk_end)(store_bulk *b, bool write, err_detail *err);
+    /* store_exec_one after its statement ran: the engine checks the count
+     * itself, maybe later (NULL: store.c asks store_changes at once). */
+    err_kind (*expect_one)(store_tx *tx, store_query q, err_detail *err);
     /* NULL: the engine has nothing to lend a bulk transaction. */
     err_kind (*bulk)(store_tx *tx, err_detail *err);
 } store_ops;

@@ -44,6 +44,10 @@ enum {
     PG_STMTS_OPEN_MAX = 8,
     PG_NUM_BYTES = 24,
     PG_PIPELINE_MAX = 256,     /* writes in flight before their answers are read */
+    PG_ID_POOLS = 8,           /* tables a batch chunk draws identity ids ahead for */
+    PG_ID_BLOCK_FIRST = 8,
+    PG_ID_BLOCK_MAX = 256,
+    PG_SEQ_BYTES = 128,
 };
 
 /* One key for the write lock of a database: 'sipf' as a number. */
@@ -64,6 +68,14 @@ typedef struct pg_stmt {
     int row, nrows;
 } pg_stmt;
 
+/* Identity ids of one table drawn ahead from its sequence (a batch chunk's
+ * inserts then need no answer each: see pg_step). */
+typedef struct pg_ids {
+    char seq[PG_SEQ_BYTES];
+    int64_t ids[PG_ID_BLOCK_MAX];
+    int next, n, block;
+} pg_ids;
+
 typedef struct pg_tx {
     struct store_tx base;
     struct pg_conn *c;
@@ -78,11 +90,17 @@ typedef struct pg_tx {
     char failed_message[256];
     bool piping;             /* writes sent, their results not yet read */
     int pending;
+    bool last_piped;         /* the last statement run was sent without its answer */
+    int expect_one[PG_PIPELINE_MAX];   /* by pending write: 1 + its query when it must change one row */
+    bool id_ahead;           /* a batch chunk (store_tx_bulk): identity ids drawn ahead */
+    pg_ids ids[PG_ID_POOLS];
+    int n_ids;
 } pg_tx;
 
 typedef struct pg_conn {
     PGconn *db;
     bool prepared[STORE_Q_COUNT];
+    bool prepared_id[STORE_Q_COUNT];       /* the statement's explicit-id form (pg_query.id_sql) */
     int slot;
     pg_tx tx;                              /* the one transaction it serves */
 } pg_conn;
@@ -95,6 +113,9 @@ typedef struct pg_query {
     bool refusable;          /* run under a savepoint (pg_refusable) */
     bool hidden_id;          /* " RETURNING <identity>" appended for last_insert_id */
     bool deferred;           /* a write that returns nothing: pipelined (see pg_step) */
+    char *id_sql;            /* hidden_id's INSERT with the id as its last parameter, or NULL */
+    char *plain_sql;         /* hidden_id's INSERT without RETURNING, for pg_id_unread */
+    char seq[PG_SEQ_BYTES];  /* the identity's sequence (with id_sql) */
     bool made;
 } pg_query;
 
@@ -270,6 +291,7 @@ static err_kind conn_open(pg_store *s, pg_conn *c, err_detail *err) {
     PQsetClientEncoding(c->db, "UTF8");
     PQsetNoticeProcessor(c->db, notice_quiet, NULL);
     memset(c->prepared, 0, sizeof c->prepared);
+    memset(c->prepared_id, 0, sizeof c->prepared_id);
     return ERR_OK;
 }
 
@@ -294,6 +316,7 @@ static err_kind conn_take(pg_store *s, pg_conn **out, err_detail *err) {
     if (PQstatus(c->db) != CONNECTION_OK) {       /* the server went away: connect again */
         PQreset(c->db);
         memset(c->prepared, 0, sizeof c->prepared);
+    memset(c->prepared_id, 0, sizeof c->prepared_id);
         if (PQstatus(c->db) != CONNECTION_OK) {
             k = map_result(c->db, NULL, err);
             conn_give(s, c);
@@ -307,7 +330,11 @@ static err_kind conn_take(pg_store *s, pg_conn **out, err_detail *err) {
 static void pg_close(store *base) {
     pg_store *s = PG(base);
     for (int i = 0; i < s->pool.count; i++) conn_close(&s->conns[i]);
-    for (int i = 0; i < STORE_Q_COUNT; i++) free(s->queries[i].sql);
+    for (int i = 0; i < STORE_Q_COUNT; i++) {
+        free(s->queries[i].sql);
+        free(s->queries[i].id_sql);
+        free(s->queries[i].plain_sql);
+    }
     store_pool_destroy(&s->pool);
     pthread_mutex_destroy(&s->qmu);
     free(s->url);
@@ -368,6 +395,48 @@ static const store_query pg_refusable[] = {
     STORE_Q_FLEX_PROJECT_INSERT,
 };
 
+/* A one-row INSERT with its identity column given as parameter nparams + 1
+ * ("INSERT INTO t (a, b) VALUES ($1, $2)" -> "INSERT INTO t (id, a, b)
+ * VALUES ($3, $1, $2)"), and the identity's sequence; NULL for any other
+ * shape (INSERT ... SELECT, ON CONFLICT). */
+static char *id_form(PGconn *db, const char *sql, const char *col, int nparams, char seq[PG_SEQ_BYTES]) {
+    const char *open = strchr(sql, '('), *values = find_word(sql, "VALUES");
+    if (!open || !values || find_word(sql, "CONFLICT") || find_word(sql, "SELECT") || open > values) return NULL;
+    const char *vopen = strchr(values, '(');
+    if (!vopen || strchr(vopen + 1, '(')) return NULL;   /* one row of plain values */
+    const char *given = find_word(open, col);
+    if (given && given < values) return NULL;            /* the id is given already */
+    char table[PG_SEQ_BYTES];
+    const char *t = find_word(sql, "INTO") + 4;
+    while (isspace((unsigned char)*t)) t++;
+    size_t n = 0;
+    while (is_word(t[n]) && n + 1 < sizeof table) { table[n] = t[n]; n++; }
+    table[n] = 0;
+    const char *params[2] = {table, col};
+    PGresult *r = PQexecParams(db, "SELECT pg_get_serial_sequence($1, $2)", 2, NULL, params, NULL, NULL, 0);
+    bool ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0);
+    if (ok) snprintf(seq, PG_SEQ_BYTES, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (!ok) return NULL;
+    char id_param[16];
+    snprintf(id_param, sizeof id_param, "$%d, ", nparams + 1);
+    sbuf b = {0};
+    sb_add(&b, sql, (size_t)(open + 1 - sql));
+    sb_add(&b, col, strlen(col));
+    sb_add(&b, ", ", 2);
+    sb_add(&b, open + 1, (size_t)(vopen + 1 - (open + 1)));
+    sb_add(&b, id_param, strlen(id_param));
+    sb_add(&b, vopen + 1, strlen(vopen + 1));
+    return b.p;
+}
+
+/* Inserts whose id no caller reads (it looks the row up after: an ON
+ * CONFLICT insert may insert nothing). In a batch chunk they go out without
+ * RETURNING and without waiting. */
+static const store_query pg_id_unread[] = {
+    STORE_Q_LEDGER_ACCOUNT_INSERT,
+};
+
 static const pg_query *query_of(pg_store *s, PGconn *db, store_query q) {
     pthread_mutex_lock(&s->qmu);
     pg_query *pq = &s->queries[q];
@@ -380,6 +449,9 @@ static const pg_query *query_of(pg_store *s, PGconn *db, store_query q) {
         if (starts_with_word(src, "INSERT") && !find_word(src, "RETURNING")) {
             char col[64];
             identity_of_insert(db, src, col, sizeof col);
+            if (col[0] && pq->nparams < PG_PARAMS_MAX) pq->id_sql = id_form(db, pq->sql, col, pq->nparams, pq->seq);
+            for (size_t i = 0; col[0] && i < sizeof pg_id_unread / sizeof pg_id_unread[0]; i++)
+                if (pg_id_unread[i] == q && !(pq->plain_sql = strdup(pq->sql))) abort();
             if (col[0]) {
                 sbuf b = {0};
                 sb_add(&b, pq->sql, strlen(pq->sql));
@@ -392,6 +464,10 @@ static const pg_query *query_of(pg_store *s, PGconn *db, store_query q) {
         }
         for (size_t i = 0; i < sizeof pg_refusable / sizeof pg_refusable[0]; i++)
             if (pg_refusable[i] == q) pq->refusable = true;
+        if (pq->refusable) {
+            free(pq->id_sql);
+            pq->id_sql = NULL;
+        }
         pq->deferred = pq->write && !starts_with_word(src, "WITH") && !pq->refusable && !pq->hidden_id &&
                        !find_word(src, "RETURNING");
         pq->made = true;
@@ -434,6 +510,10 @@ static err_kind pg_begin(store *base, bool write, store_tx **out, err_detail *er
     tx->failed = ERR_OK;
     tx->piping = false;
     tx->pending = 0;
+    tx->last_piped = false;
+    memset(tx->expect_one, 0, sizeof tx->expect_one);
+    tx->id_ahead = false;
+    tx->n_ids = 0;
     tx->c = c;
     *out = &tx->base;
     return ERR_OK;
@@ -525,7 +605,7 @@ static err_kind tx_sync(pg_tx *tx, PGresult **last, err_detail *err) {
         err_detail e = {0};
         tx_fail(tx, map_result(db, NULL, &e), &e);
     } else {
-        int nulls = 0;
+        int nulls = 0, n = 0;
         for (;;) {
             PGresult *r = PQgetResult(db);
             if (!r) {
@@ -548,6 +628,13 @@ static err_kind tx_sync(pg_tx *tx, PGresult **last, err_detail *err) {
                 tx_fail(tx, map_result(db, r, &e), &e);
             }
             if (t == PGRES_COMMAND_OK && is_write_tag(PQcmdStatus(r))) tx->changes = strtoll(PQcmdTuples(r), NULL, 10);
+            if (n < PG_PIPELINE_MAX && tx->expect_one[n] && t == PGRES_COMMAND_OK && tx->changes != 1 && !tx->failed) {
+                err_detail e = {0};
+                err_set(&e, ERR_INTERNAL, "store_not_one", NULL, "内部错误：语句 %s 应改动一行",
+                        store_query_name[tx->expect_one[n] - 1]);
+                tx_fail(tx, ERR_INTERNAL, &e);
+            }
+            n++;
             if (last) {
                 PQclear(keep);
                 keep = r;
@@ -557,6 +644,7 @@ static err_kind tx_sync(pg_tx *tx, PGresult **last, err_detail *err) {
         }
     }
     PQexitPipelineMode(db);
+    memset(tx->expect_one, 0, sizeof tx->expect_one[0] * (size_t)tx->pending);
     tx->piping = false;
     tx->pending = 0;
     if (tx->failed) {
@@ -587,6 +675,20 @@ static err_kind pg_prepare(store_tx *base, store_query q, store_stmt **out, err_
         }
         PQclear(r);
         c->prepared[q] = true;
+    }
+    const char *ahead_sql = pq->id_sql ? pq->id_sql : pq->plain_sql;
+    if (tx->id_ahead && ahead_sql && !c->prepared_id[q]) {
+        if (tx->piping && (k = tx_sync(tx, NULL, err))) return k;
+        char name[16];
+        snprintf(name, sizeof name, "i%d", (int)q);
+        PGresult *r = PQprepare(c->db, name, ahead_sql, 0, NULL);
+        bool ok = result_ok(r);
+        if (!ok)
+            err_set(err, ERR_INTERNAL, "store_prepare", NULL, "语句 %s 无法准备：%s", store_query_name[q],
+                    PQresultErrorMessage(r));
+        PQclear(r);
+        if (!ok) return ERR_INTERNAL;
+        c->prepared_id[q] = true;
     }
     int slot = -1;
     for (int i = 0; i < PG_STMTS_OPEN_MAX; i++) {
@@ -673,6 +775,71 @@ static PGresult *exec_write(PGconn *db, const char *name, pg_stmt *st) {
     return out;
 }
 
+/* The next identity id of pq's table, drawn ahead from its sequence in
+ * blocks growing from PG_ID_BLOCK_FIRST to PG_ID_BLOCK_MAX: a chunk's
+ * thousands of inserts then cost a round trip a block instead of one each.
+ * Ids drawn and not used are a gap, as those of a rolled back insert are.
+ * *out = 0: no pool left for another table (the insert runs as usual). */
+static err_kind id_next(pg_tx *tx, const pg_query *pq, int64_t *out, err_detail *err) {
+    *out = 0;
+    pg_ids *p = NULL;
+    for (int i = 0; i < tx->n_ids && !p; i++)
+        if (strcmp(tx->ids[i].seq, pq->seq) == 0) p = &tx->ids[i];
+    if (!p && tx->n_ids == PG_ID_POOLS) return ERR_OK;
+    if (!p) {
+        p = &tx->ids[tx->n_ids++];
+        snprintf(p->seq, sizeof p->seq, "%s", pq->seq);
+        p->next = p->n = p->block = 0;
+    }
+    if (p->next == p->n) {
+        err_kind k = tx_sync(tx, NULL, err);
+        if (k) return k;
+        p->block = p->block ? (p->block * 2 > PG_ID_BLOCK_MAX ? PG_ID_BLOCK_MAX : p->block * 2) : PG_ID_BLOCK_FIRST;
+        char nb[16];
+        snprintf(nb, sizeof nb, "%d", p->block);
+        const char *params[2] = {p->seq, nb};
+        PGconn *db = tx->c->db;
+        PGresult *r = PQexecParams(db, "SELECT nextval($1::regclass) FROM generate_series(1, $2::int)", 2, NULL,
+                                   params, NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != p->block) {
+            err_detail e = {0};
+            k = tx_fail(tx, map_result(db, r, &e), &e);
+            PQclear(r);
+            if (err) *err = e;
+            return k;
+        }
+        for (int i = 0; i < p->block; i++) p->ids[i] = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+        PQclear(r);
+        p->n = p->block;
+        p->next = 0;
+    }
+    *out = p->ids[p->next++];
+    return ERR_OK;
+}
+
+/* An insert with its id drawn ahead: sent at once like any write that
+ * returns nothing, its id known without its answer. */
+static err_kind id_write(pg_tx *tx, pg_stmt *st, int64_t id, err_detail *err) {
+    PGconn *db = tx->c->db;
+    int n = st->nparams;
+    if (id) {   /* 0: an insert whose id is not read (pg_id_unread) */
+        snprintf(st->nums[n], PG_NUM_BYTES, "%lld", (long long)id);
+        st->vals[n++] = st->nums[st->nparams];
+    }
+    char name[16];
+    snprintf(name, sizeof name, "i%d", (int)st->q);
+    if (!tx->piping) tx->piping = PQenterPipelineMode(db) == 1;
+    if (!tx->piping || PQsendQueryPrepared(db, name, n, st->vals, NULL, NULL, 0) != 1) {
+        err_detail e = {0};
+        tx_fail(tx, map_result(db, NULL, &e), &e);
+        return tx_failed(tx, err);
+    }
+    if (id) tx->last_id = id;
+    err_kind k = ++tx->pending >= PG_PIPELINE_MAX ? tx_sync(tx, NULL, err) : ERR_OK;
+    tx->last_piped = tx->piping;
+    return k;
+}
+
 static err_kind pg_step(store_stmt *base, bool *row, err_detail *err) {
     pg_stmt *st = ST(base);
     pg_tx *tx = TX(base->tx);
@@ -692,6 +859,13 @@ static err_kind pg_step(store_stmt *base, bool *row, err_detail *err) {
          * store_changes): the monthly run's lines, postings and audit rows
          * cost no round trip each. Its failure, if any, answers for that
          * next statement, and the operation fails there, whole. */
+        int64_t id = 0;
+        if (pq->id_sql && tx->id_ahead && tx->c->prepared_id[st->q] && (k = id_next(tx, pq, &id, err)) != ERR_OK)
+            return k;
+        if (id || (pq->plain_sql && tx->id_ahead && tx->c->prepared_id[st->q])) {
+            *row = false;
+            return id_write(tx, st, id, err);
+        }
         if (pq->deferred) {
             if (!tx->piping) tx->piping = PQenterPipelineMode(db) == 1;
             if (tx->piping) {
@@ -701,10 +875,13 @@ static err_kind pg_step(store_stmt *base, bool *row, err_detail *err) {
                     return tx_failed(tx, err);
                 }
                 *row = false;
-                return ++tx->pending >= PG_PIPELINE_MAX ? tx_sync(tx, NULL, err) : ERR_OK;
+                k = ++tx->pending >= PG_PIPELINE_MAX ? tx_sync(tx, NULL, err) : ERR_OK;
+                tx->last_piped = tx->piping;
+                return k;
             }
         }
         PGresult *r = NULL;
+        tx->last_piped = false;
         if (tx->piping && !pq->refusable) {    /* the read joins the pipeline, one round trip for all */
             if (PQsendQueryPrepared(db, name, st->nparams, st->vals, NULL, NULL, 0) != 1) {
                 err_detail e = {0};
@@ -773,6 +950,127 @@ static int64_t pg_changes(store_tx *tx) {
     return TX(tx)->changes;
 }
 
+/* ---- bulk rows: one COPY at the end ---- */
+
+typedef struct pg_bulk {
+    struct store_bulk base;
+    sbuf data;               /* the rows in COPY's text format */
+    char copy_sql[STORE_BULK_COLS_MAX * (STORE_BULK_NAME_BYTES + 2) + 2 * STORE_BULK_NAME_BYTES];
+} pg_bulk;
+
+/* A value as COPY's text format reads it: \N is null; backslash, tab and
+ * line ends escaped. */
+static void copy_value(sbuf *b, const char *v) {
+    if (!v) { sb_add(b, "\\N", 2); return; }
+    for (const char *p = v; *p; p++) {
+        const char *esc = *p == '\\' ? "\\\\" : *p == '\t' ? "\\t" : *p == '\n' ? "\\n" : *p == '\r' ? "\\r" : NULL;
+        if (esc) sb_add(b, esc, 2);
+        else sb_add(b, p, 1);
+    }
+}
+
+/* A literal of the INSERT ('text', NULL, a number) as a COPY value. */
+static void copy_literal(sbuf *b, const char *lit) {
+    if (strcasecmp(lit, "NULL") == 0) { copy_value(b, NULL); return; }
+    if (lit[0] != '\'') { copy_value(b, lit); return; }
+    char v[STORE_BULK_NAME_BYTES];
+    size_t n = 0;
+    for (const char *p = lit + 1; *p && n + 1 < sizeof v; p++) {
+        if (*p == '\'' && p[1] == '\'') p++;
+        else if (*p == '\'') break;
+        v[n++] = *p;
+    }
+    v[n] = 0;
+    copy_value(b, v);
+}
+
+static err_kind pg_bulk_begin(store_tx *base, const store_insert_shape *sh, store_bulk **out, err_detail *err) {
+    (void)base;
+    (void)err;
+    pg_bulk *b = calloc(1, sizeof *b);
+    if (!b) abort();
+    size_t n = (size_t)snprintf(b->copy_sql, sizeof b->copy_sql, "COPY %s (", sh->table);
+    for (int c = 0; c < sh->ncols && n < sizeof b->copy_sql; c++)
+        n += (size_t)snprintf(b->copy_sql + n, sizeof b->copy_sql - n, "%s%s", c ? ", " : "", sh->cols[c]);
+    if (n < sizeof b->copy_sql) snprintf(b->copy_sql + n, sizeof b->copy_sql - n, ") FROM STDIN");
+    *out = &b->base;
+    return ERR_OK;
+}
+
+static err_kind pg_bulk_row(store_bulk *base, err_detail *err) {
+    (void)err;
+    pg_bulk *b = (pg_bulk *)base;
+    const store_insert_shape *sh = &base->shape;
+    for (int c = 0; c < sh->ncols; c++) {
+        if (c) sb_add(&b->data, "\t", 1);
+        if (!sh->param[c]) {
+            copy_literal(&b->data, sh->literal[c]);
+            continue;
+        }
+        const store_bulk_val *v = &base->row[sh->param[c] - 1];
+        char num[PG_NUM_BYTES];
+        if (v->is_int) snprintf(num, sizeof num, "%lld", (long long)v->i);
+        copy_value(&b->data, v->is_int ? num : v->t);
+    }
+    sb_add(&b->data, "\n", 1);
+    return ERR_OK;
+}
+
+/* The COPY, after the writes in flight: its data in one piece, its answer
+ * read at once (a failed COPY fails the transaction, as any other write). */
+static err_kind bulk_copy(pg_tx *tx, pg_bulk *b, err_detail *err) {
+    err_kind k = store_fault_hit(tx->base.st, err);
+    if (!k) k = tx_sync(tx, NULL, err);
+    if (k) return k;
+    PGconn *db = tx->c->db;
+    PGresult *r = PQexec(db, b->copy_sql);
+    bool in = PQresultStatus(r) == PGRES_COPY_IN;
+    if (in) {
+        PQclear(r);
+        bool sent = PQputCopyData(db, b->data.p, (int)b->data.n) == 1;
+        PQputCopyEnd(db, sent ? NULL : "sipf: the rows could not be sent");
+        r = PQgetResult(db);
+    }
+    if (!r || !result_ok(r)) {
+        err_detail e = {0};
+        k = tx_fail(tx, map_result(db, r, &e), &e);
+        if (err) *err = e;
+    }
+    PQclear(r);
+    while ((r = PQgetResult(db))) PQclear(r);
+    return k;
+}
+
+static err_kind pg_bulk_end(store_bulk *base, bool write, err_detail *err) {
+    pg_bulk *b = (pg_bulk *)base;
+    pg_tx *tx = TX(base->tx);
+    err_kind k = ERR_OK;
+    if (write && tx->failed) k = tx_failed(tx, err);
+    else if (write && b->data.n) k = bulk_copy(tx, b, err);
+    free(b->data.p);
+    free(b);
+    return k;
+}
+
+/* A write that must change one row: checked when its answer is read if it
+ * went out without waiting, else now. */
+static err_kind pg_expect_one(store_tx *base, store_query q, err_detail *err) {
+    pg_tx *tx = TX(base);
+    if (tx->last_piped && tx->piping && tx->pending > 0) {
+        tx->expect_one[tx->pending - 1] = (int)q + 1;
+        return ERR_OK;
+    }
+    if (tx->changes == 1) return ERR_OK;
+    return err_set(err, ERR_INTERNAL, "store_not_one", NULL, "内部错误：语句 %s 应改动一行", store_query_name[q]);
+}
+
+/* A batch chunk: its inserts draw their ids ahead (id_next). */
+static err_kind pg_tx_bulk(store_tx *base, err_detail *err) {
+    (void)err;
+    TX(base)->id_ahead = true;
+    return ERR_OK;
+}
+
 static const store_ops pg_ops = {
     .name = "postgres",
     .close = pg_close,
@@ -792,6 +1090,11 @@ static const store_ops pg_ops = {
     .stmt_done = pg_stmt_done,
     .last_insert_id = pg_last_insert_id,
     .changes = pg_changes,
+    .bulk = pg_tx_bulk,
+    .expect_one = pg_expect_one,
+    .bulk_begin = pg_bulk_begin,
+    .bulk_row = pg_bulk_row,
+    .bulk_end = pg_bulk_end,
 };
 
 err_kind store_pg_open(const char *url, store **out, err_detail *err) {

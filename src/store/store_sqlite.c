@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ const char store_sqlite_pragmas[] =
 typedef struct conn {
     sqlite3 *db;
     sqlite3_stmt *cache[STORE_Q_COUNT];
+    sqlite3_stmt *bulk_cache[STORE_Q_COUNT];   /* SQ_BULK_ROWS rows of the INSERT (store_bulk) */
     int slot;
 } conn;
 
@@ -136,8 +138,12 @@ static err_kind conn_open(sq_store *s, conn *c, err_detail *err) {
 }
 
 static void conn_close(conn *c) {
-    for (int i = 0; i < STORE_Q_COUNT; i++) sqlite3_finalize(c->cache[i]);
+    for (int i = 0; i < STORE_Q_COUNT; i++) {
+        sqlite3_finalize(c->cache[i]);
+        sqlite3_finalize(c->bulk_cache[i]);
+    }
     memset(c->cache, 0, sizeof c->cache);
+    memset(c->bulk_cache, 0, sizeof c->bulk_cache);
     sqlite3_close(c->db);
     c->db = NULL;
 }
@@ -341,6 +347,137 @@ static void sq_stmt_done(store_stmt *base) {
 static int64_t sq_last_insert_id(store_tx *tx) { return sqlite3_last_insert_rowid(TX(tx)->c->db); }
 static int64_t sq_changes(store_tx *tx) { return sqlite3_changes64(TX(tx)->c->db); }
 
+/* ---- bulk rows: SQ_BULK_ROWS to a statement, the rest one at a time ---- */
+
+/* Most of an INSERT's cost besides its rows is the statement: 64 rows of
+ * twelve values are 768 parameters, far within SQLite's limit (64 rows
+ * counted 3% fewer instructions for the month run than 32, 32 8% fewer
+ * than 16). */
+enum {
+    SQ_BULK_ROWS = 64,
+    SQ_BULK_SQL_BYTES = 32768,
+    SQ_BULK_TEXT_BYTES = 2 * STORE_BULK_COLS_MAX * STORE_BULK_TEXT_BYTES,
+};
+
+typedef struct sq_rows {
+    struct store_bulk base;
+    int rows;                                   /* kept, not yet written */
+    store_bulk_val vals[SQ_BULK_ROWS][STORE_BULK_COLS_MAX];
+    size_t text_used;                           /* the kept rows' text values, one after the other */
+    char text[SQ_BULK_TEXT_BYTES];
+} sq_rows;
+
+/* The INSERT with rows tuples of values, parameters numbered on. */
+static void bulk_sql(const store_insert_shape *sh, int rows, char *out, size_t cap) {
+    size_t n = (size_t)snprintf(out, cap, "INSERT INTO %s (", sh->table);
+    for (int c = 0; c < sh->ncols && n < cap; c++)
+        n += (size_t)snprintf(out + n, cap - n, "%s%s", c ? ", " : "", sh->cols[c]);
+    n += (size_t)snprintf(out + n, cap - n, ") VALUES ");
+    for (int r = 0; r < rows && n < cap; r++) {
+        for (int c = 0; c < sh->ncols && n < cap; c++) {
+            const char *sep = c ? ", " : r ? ", (" : "(";
+            if (sh->param[c]) n += (size_t)snprintf(out + n, cap - n, "%s?%d", sep, r * sh->nparams + sh->param[c]);
+            else n += (size_t)snprintf(out + n, cap - n, "%s%s", sep, sh->literal[c]);
+        }
+        if (n < cap) n += (size_t)snprintf(out + n, cap - n, ")");
+    }
+}
+
+static err_kind stmt_ready(sq_tx *tx, sqlite3_stmt **slot, const char *sql, store_query q, err_detail *err) {
+    if (*slot) return ERR_OK;
+    if (sqlite3_prepare_v3(tx->c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) == SQLITE_OK) return ERR_OK;
+    return err_set(err, ERR_INTERNAL, "store_prepare", NULL, "语句 %s 无法准备：%s", store_query_name[q],
+                   sqlite3_errmsg(tx->c->db));
+}
+
+static err_kind sq_bulk_begin(store_tx *base, const store_insert_shape *shape, store_bulk **out, err_detail *err) {
+    (void)shape;
+    (void)err;
+    assert(TX(base)->write && "bulk rows in a read transaction");
+    sq_rows *b = malloc(sizeof *b);
+    if (!b) abort();
+    b->rows = 0;
+    b->text_used = 0;
+    *out = &b->base;
+    return ERR_OK;
+}
+
+/* Binds the kept rows from row `from` on, count of them, into st. */
+static void bulk_bind(sq_rows *b, sqlite3_stmt *st, int from, int count) {
+    int np = b->base.shape.nparams;
+    for (int r = 0; r < count; r++)
+        for (int c = 0; c < np; c++) {
+            const store_bulk_val *v = &b->vals[from + r][c];
+            int idx = r * np + c + 1;
+            if (v->is_int) sqlite3_bind_int64(st, idx, v->i);
+            else if (v->t) sqlite3_bind_text(st, idx, v->t, -1, SQLITE_STATIC);
+            else sqlite3_bind_null(st, idx);
+        }
+}
+
+static err_kind bulk_run(sq_rows *b, sqlite3_stmt *st, err_detail *err) {
+    store_tx *base = b->base.tx;
+    err_kind k = store_fault_hit(base->st, err);
+    int rc = k ? SQLITE_OK : sqlite3_step(st);
+    if (!k && rc != SQLITE_DONE) k = map_rc(TX(base)->c->db, rc, err);
+    sqlite3_reset(st);   /* bindings kept: the next rows bind every parameter again */
+    return k;
+}
+
+/* Writes the kept rows: all of them when full, else one at a time. */
+static err_kind bulk_flush(sq_rows *b, err_detail *err) {
+    sq_tx *tx = TX(b->base.tx);
+    store_query q = b->base.q;
+    err_kind k = ERR_OK;
+    if (b->rows == SQ_BULK_ROWS) {
+        char sql[SQ_BULK_SQL_BYTES];
+        if (!tx->c->bulk_cache[q]) bulk_sql(&b->base.shape, SQ_BULK_ROWS, sql, sizeof sql);
+        k = stmt_ready(tx, &tx->c->bulk_cache[q], sql, q, err);
+        if (!k) bulk_bind(b, tx->c->bulk_cache[q], 0, SQ_BULK_ROWS);
+        if (!k) k = bulk_run(b, tx->c->bulk_cache[q], err);
+    } else {
+        k = stmt_ready(tx, &tx->c->cache[q], store_query_sql[q], q, err);
+        for (int r = 0; !k && r < b->rows; r++) {
+            bulk_bind(b, tx->c->cache[q], r, 1);
+            k = bulk_run(b, tx->c->cache[q], err);
+        }
+    }
+    b->rows = 0;
+    b->text_used = 0;
+    return k;
+}
+
+static size_t row_text_bytes(const store_bulk *base) {
+    size_t n = 0;
+    for (int c = 0; c < base->shape.nparams; c++)
+        if (base->row[c].t) n += strlen(base->row[c].t) + 1;
+    return n;
+}
+
+static err_kind sq_bulk_row(store_bulk *base, err_detail *err) {
+    sq_rows *b = (sq_rows *)base;
+    /* long texts: the kept rows go first (one row's texts always fit) */
+    err_kind k = b->text_used + row_text_bytes(base) > sizeof b->text ? bulk_flush(b, err) : ERR_OK;
+    if (k) return k;
+    for (int c = 0; c < base->shape.nparams; c++) {
+        store_bulk_val v = base->row[c];
+        if (v.t) {
+            size_t n = strlen(v.t) + 1;
+            v.t = memcpy(b->text + b->text_used, v.t, n);
+            b->text_used += n;
+        }
+        b->vals[b->rows][c] = v;
+    }
+    return ++b->rows < SQ_BULK_ROWS ? ERR_OK : bulk_flush(b, err);
+}
+
+static err_kind sq_bulk_end(store_bulk *base, bool write, err_detail *err) {
+    sq_rows *b = (sq_rows *)base;
+    err_kind k = write && b->rows ? bulk_flush(b, err) : ERR_OK;
+    free(b);
+    return k;
+}
+
 static const store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -361,6 +498,9 @@ static const store_ops sqlite_ops = {
     .last_insert_id = sq_last_insert_id,
     .changes = sq_changes,
     .bulk = sq_bulk,
+    .bulk_begin = sq_bulk_begin,
+    .bulk_row = sq_bulk_row,
+    .bulk_end = sq_bulk_end,
 };
 
 err_kind store_sqlite_open(const char *path, store **out, err_detail *err) {

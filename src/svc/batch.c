@@ -127,8 +127,8 @@ static void run_fail(store *s, const svc_ctx *tmpl, int64_t run_id, int64_t key,
 
 typedef enum chunk_result { CHUNK_DONE_SOME = 0, CHUNK_RUN_FINISHED } chunk_result;
 
-static err_kind chunk_work(svc_ctx *c, const batch_spec *spec, const int64_t *keys, int n,
-                           int64_t *failed_key, err_detail *err) {
+static err_kind chunk_keys_work(svc_ctx *c, const batch_spec *spec, const int64_t *keys, int n,
+                                int64_t *failed_key, err_detail *err) {
     for (int i = 0; i < n; i++) {
         err_kind k = spec->fn(c, keys[i], spec->arg, err);
         if (k) {
@@ -137,6 +137,19 @@ static err_kind chunk_work(svc_ctx *c, const batch_spec *spec, const int64_t *ke
         }
     }
     return ERR_OK;
+}
+
+/* The keys between the chunk's begin and end; a failure of those is the
+ * chunk's first key's. */
+static err_kind chunk_work(svc_ctx *c, const batch_spec *spec, const int64_t *keys, int n,
+                           int64_t *failed_key, err_detail *err) {
+    err_kind k = spec->chunk_begin ? spec->chunk_begin(c, keys, n, spec->arg, err) : ERR_OK;
+    if (k) *failed_key = keys[0];
+    else k = chunk_keys_work(c, spec, keys, n, failed_key, err);
+    if (!spec->chunk_end) return k;
+    err_kind ke = spec->chunk_end(c, keys, n, !k, spec->arg, k ? NULL : err);
+    if (!k && ke) *failed_key = keys[0];
+    return k ? k : ke;
 }
 
 /* One chunk in one transaction: the run's row read under the lock, the keys

@@ -14,6 +14,15 @@ enum { BATCH_CHUNK_KEYS_DEFAULT = 200, BATCH_KEYS_MAX = 10000000 };
 
 /* One key's work, inside the chunk's transaction (ctx->tx). */
 typedef err_kind (*batch_key_fn)(svc_ctx *ctx, int64_t key, void *arg, err_detail *err);
+/* The chunk's own work around its keys' (each may be NULL), inside its
+ * transaction: begin before the first key (reading once what every key
+ * needs), end after the last and before the commit (writing what the keys
+ * kept). end is called whenever begin was, with write = false after a
+ * failure (drop what was kept, write nothing; err is NULL then). A failure
+ * of either fails the chunk as a key's does. */
+typedef err_kind (*batch_chunk_begin_fn)(svc_ctx *ctx, const int64_t *keys, int n, void *arg, err_detail *err);
+typedef err_kind (*batch_chunk_end_fn)(svc_ctx *ctx, const int64_t *keys, int n, bool write, void *arg,
+                                       err_detail *err);
 /* Progress, after each committed chunk (may be NULL). */
 typedef void (*batch_progress_fn)(const char *kind, const char *run_key, int64_t done,
                                   int64_t total, void *arg);
@@ -26,6 +35,8 @@ typedef struct batch_spec {
     store_query count_query;     /* SELECT COUNT(*) of the keys (?1 = keys_param) */
     int chunk_keys;              /* keys per chunk; 0: BATCH_CHUNK_KEYS_DEFAULT */
     batch_key_fn fn;
+    batch_chunk_begin_fn chunk_begin;
+    batch_chunk_end_fn chunk_end;
     void *arg;
     batch_progress_fn progress;
     void *progress_arg;

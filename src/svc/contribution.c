@@ -2,12 +2,12 @@
  * the monthly assessment into bills and their posting, the unit's check and
  * confirmation, and the monthly run (see svc/contribution.h).
  *
- * The monthly run is the hot path (a million persons). Per unit it reads
- * the declared wages of the unit once (CONTRIB_UNIT_BASES) and every active
- * span with one query (CONTRIB_UNIT_SPANS), computes each line from the
- * month's policy looked up once per run (contrib_policy), and writes the
- * lines sixteen to a prepared statement; per bill one ledger entry and one
- * audit row, never one per line. No SELECT runs per line. */
+ * The monthly run is the hot path (a million persons). Per chunk of units
+ * it reads the units' rates, declared wages, back-paid spans and active
+ * spans with one statement each (CONTRIB_CHUNK_*), computes each line from
+ * the month's policy looked up once per run (contrib_policy), and hands the
+ * lines to the store's bulk rows, written at the chunk's end; per bill one
+ * ledger entry, per chunk one audit row. No SELECT runs per line. */
 #include "svc/contribution.h"
 
 #include <inttypes.h>
@@ -25,6 +25,7 @@ enum {
     RATE_BP_MAX = 10000,          /* a rate above 100% is a typo */
     PERSON_SPANS_MAX = 32,        /* person-paid spans of one person in one month */
     DATA_BYTES = 240,
+    BILL_MEMO_BYTES = 96,
     MONTH_RUN_ARENA_BYTES = 64 * 1024,
 };
 
@@ -623,13 +624,198 @@ err_kind contrib_base_declare_file_from(svc_ctx *ctx, int64_t unit_id, const tab
     return ERR_OK;
 }
 
-/* ---- the assessment of a unit ---- */
+/* A line of a bill. Lines go through the store's bulk rows
+ * (CONTRIB_ASSESSMENT_INSERT): on SQLite many to a statement, on PostgreSQL
+ * one COPY for all of a chunk's; the run writes millions, and most of an
+ * INSERT's cost besides the rows is the statement. */
+typedef struct line_row {
+    int64_t bill_id, unit_id, person_id, span_id;
+    month_ym month;
+    contrib_item item;
+} line_row;
+
+static err_kind line_put(store_bulk *b, const line_row *l, int64_t now_ms, err_detail *err) {
+    store_bulk_int(b, l->bill_id);
+    if (l->unit_id > 0) store_bulk_int(b, l->unit_id);
+    else store_bulk_text(b, NULL);
+    store_bulk_int(b, l->person_id);
+    store_bulk_int(b, l->span_id);
+    store_bulk_int(b, l->month);
+    store_bulk_text(b, reg_insurance_name(l->item.insurance));
+    store_bulk_int(b, l->item.base_fen);
+    store_bulk_int(b, l->item.unit_rate_bp);
+    store_bulk_int(b, l->item.personal_rate_bp);
+    store_bulk_int(b, l->item.unit_fen);
+    store_bulk_int(b, l->item.personal_fen);
+    store_bulk_int(b, now_ms);
+    return store_bulk_row(b, err);
+}
+
+typedef struct bill_sum {
+    int64_t bill_id;
+    int64_t lines;
+    money_fen unit_fen, personal_fen;
+} bill_sum;
+
+/* ---- what a chunk of units reads once ---- */
+
+/* The rows the assessment of the units with ids lo..hi needs, each kind read
+ * with one statement in unit order (CONTRIB_CHUNK_*: a statement per unit
+ * would be a round trip per unit on PostgreSQL), into arrays that grow and
+ * are kept from chunk to chunk (unit_chunk_free). Units are assessed in id
+ * order, so a cursor walks each kind once. Every row's first member is its
+ * unit's id (unit_rows). */
+typedef struct chunk_unit {
+    int64_t unit_id, industry_class, hf_rate_bp, bill_id;
+} chunk_unit;
+typedef struct chunk_span {
+    int64_t unit_id, span_id, person_id, employment_id;
+    reg_insurance ins;
+} chunk_span;
+typedef struct chunk_wage {
+    int64_t unit_id, person_id;
+    money_fen wage;
+} chunk_wage;
+typedef struct chunk_paid {
+    int64_t unit_id, span_id;
+} chunk_paid;
+/* An employment's own housing fund rate, by employment id (not by unit). */
+typedef struct chunk_hf {
+    int64_t employment_id, rate_bp;
+} chunk_hf;
+
+typedef struct chunk_rows {
+    void *rows;
+    int n, cap, at;      /* at: the cursor */
+} chunk_rows;
+
+/* A bill the chunk made, posted at its end (chunk_post). */
+typedef struct made_bill {
+    int64_t unit_id;
+    bill_sum sum;
+} made_bill;
+
+typedef struct unit_chunk {
+    chunk_rows units, spans, wages, paid, hf;
+    store_bulk *lines;                  /* the lines made, written at the chunk's end */
+    chunk_rows made;                    /* made_bill, in unit order */
+} unit_chunk;
+
+static void *rows_push(chunk_rows *r, size_t size) {
+    if (r->n == r->cap) {
+        int cap = r->cap ? r->cap * 2 : 256;
+        void *p = realloc(r->rows, (size_t)cap * size);
+        if (!p) abort();
+        r->rows = p;
+        r->cap = cap;
+    }
+    return (char *)r->rows + (size_t)r->n++ * size;
+}
+
+static int64_t row_unit(const chunk_rows *r, size_t size, int i) {
+    return *(const int64_t *)((const char *)r->rows + (size_t)i * size);
+}
+
+/* The rows of unit_id: [r->at, answer), the cursor moved past lower units. */
+static int unit_rows(chunk_rows *r, size_t size, int64_t unit_id) {
+    while (r->at < r->n && row_unit(r, size, r->at) < unit_id) r->at++;
+    int end = r->at;
+    while (end < r->n && row_unit(r, size, end) == unit_id) end++;
+    return end;
+}
+
+static void unit_chunk_free(unit_chunk *ch) {
+    store_bulk_abort(ch->lines);
+    free(ch->units.rows);
+    free(ch->spans.rows);
+    free(ch->wages.rows);
+    free(ch->paid.rows);
+    free(ch->hf.rows);
+    free(ch->made.rows);
+    memset(ch, 0, sizeof *ch);
+}
+
+typedef err_kind (*chunk_row_fn)(unit_chunk *ch, store_stmt *st, err_detail *err);
+
+static err_kind chunk_unit_row(unit_chunk *ch, store_stmt *st, err_detail *err) {
+    (void)err;
+    chunk_unit *u = rows_push(&ch->units, sizeof *u);
+    *u = (chunk_unit){store_col_int(st, 0), store_col_int(st, 1), store_col_int(st, 2), store_col_int(st, 3)};
+    return ERR_OK;
+}
 
 static bool insurance_of(const char *s, reg_insurance *out) {
     for (int i = 0; i < INS_COUNT; i++)
         if (strcmp(s, reg_insurance_name((reg_insurance)i)) == 0) { *out = (reg_insurance)i; return true; }
     return false;
 }
+
+static err_kind chunk_span_row(unit_chunk *ch, store_stmt *st, err_detail *err) {
+    reg_insurance ins;
+    const char *name = store_col_text(st, 3);
+    if (!insurance_of(name, &ins))
+        return err_set(err, ERR_INTERNAL, "bad_insurance", NULL, "参保关系 %" PRId64 " 的险种无法识别：%s",
+                       store_col_int(st, 1), name);
+    chunk_span *s = rows_push(&ch->spans, sizeof *s);
+    *s = (chunk_span){store_col_int(st, 0), store_col_int(st, 1), store_col_int(st, 2), store_col_int(st, 4), ins};
+    return ERR_OK;
+}
+
+/* A person's declarations come oldest first: the last one wins. */
+static err_kind chunk_wage_row(unit_chunk *ch, store_stmt *st, err_detail *err) {
+    (void)err;
+    int64_t unit_id = store_col_int(st, 0), person_id = store_col_int(st, 1);
+    chunk_wage *last = ch->wages.n ? (chunk_wage *)ch->wages.rows + ch->wages.n - 1 : NULL;
+    if (!last || last->unit_id != unit_id || last->person_id != person_id)
+        last = rows_push(&ch->wages, sizeof *last);
+    *last = (chunk_wage){unit_id, person_id, store_col_int(st, 2)};
+    return ERR_OK;
+}
+
+static err_kind chunk_paid_row(unit_chunk *ch, store_stmt *st, err_detail *err) {
+    (void)err;
+    chunk_paid *p = rows_push(&ch->paid, sizeof *p);
+    *p = (chunk_paid){store_col_int(st, 0), store_col_int(st, 1)};
+    return ERR_OK;
+}
+
+static err_kind chunk_hf_row(unit_chunk *ch, store_stmt *st, err_detail *err) {
+    (void)err;
+    chunk_hf *h = rows_push(&ch->hf, sizeof *h);
+    *h = (chunk_hf){store_col_int(st, 0), store_col_int(st, 1)};
+    return ERR_OK;
+}
+
+static err_kind chunk_read(svc_ctx *ctx, store_query q, const int64_t *params, int n_params, unit_chunk *ch,
+                           chunk_row_fn fn, err_detail *err) {
+    store_stmt *st;
+    err_kind k = store_prepare(ctx->tx, q, &st, err);
+    if (k) return k;
+    for (int i = 0; i < n_params; i++) store_bind_int(st, i + 1, params[i]);
+    bool row = false;
+    for (int64_t rows = 0; rows < CONTRIB_CHUNK_ROWS_MAX && !(k = store_step(st, &row, err)) && row; rows++)
+        if ((k = fn(ch, st, err)) != ERR_OK) break;
+    store_stmt_done(st);
+    return k;
+}
+
+static err_kind unit_chunk_load(svc_ctx *ctx, const contrib_policy *cp, int64_t lo, int64_t hi, unit_chunk *ch,
+                                err_detail *err) {
+    store_bulk_abort(ch->lines);
+    chunk_rows *all[] = {&ch->units, &ch->spans, &ch->wages, &ch->paid, &ch->hf, &ch->made};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) all[i]->n = all[i]->at = 0;
+    ch->lines = NULL;
+    const int64_t params[] = {lo, hi, cp->month, contrib_policy_year(cp->month)};
+    err_kind k = chunk_read(ctx, STORE_Q_CONTRIB_CHUNK_UNITS, params, 3, ch, chunk_unit_row, err);
+    if (!k) k = chunk_read(ctx, STORE_Q_CONTRIB_CHUNK_BASES, params, 4, ch, chunk_wage_row, err);
+    if (!k) k = chunk_read(ctx, STORE_Q_CONTRIB_CHUNK_BACKPAID, params, 3, ch, chunk_paid_row, err);
+    if (!k) k = chunk_read(ctx, STORE_Q_CONTRIB_CHUNK_HF_RATES, params, 2, ch, chunk_hf_row, err);
+    if (!k) k = chunk_read(ctx, STORE_Q_CONTRIB_CHUNK_SPANS, params, 3, ch, chunk_span_row, err);
+    if (!k) k = store_bulk_begin(ctx->tx, STORE_Q_CONTRIB_ASSESSMENT_INSERT, &ch->lines, err);
+    return k;
+}
+
+/* ---- the assessment of a unit ---- */
 
 static date_days due_date(month_ym m, int day) {
     int y = m / 100, mo = m % 100, last = date_days_in_month(y, mo);
@@ -679,181 +865,73 @@ static err_kind bill_insert(svc_ctx *ctx, int64_t unit_id, int64_t person_id, mo
     return k;
 }
 
-/* The lines of a bill, written LINE_BATCH at a time with one statement
- * (CONTRIB_ASSESSMENT_INSERT_16), the rest 4 and then one at a time: the
- * run writes millions, and most of an INSERT's cost besides the rows is the
- * statement. */
-enum { LINE_BATCH = 16, LINE_PARAMS = 12 };
-
-typedef struct line_row {
-    int64_t bill_id, unit_id, person_id, span_id;
-    month_ym month;
-    contrib_item item;
-} line_row;
-
-typedef struct line_buf {
-    line_row rows[LINE_BATCH];
-    int n;
-} line_buf;
-
-static void line_bind(store_stmt *st, int o, const line_row *l, int64_t now_ms) {
-    store_bind_int(st, o + 1, l->bill_id);
-    store_bind_id(st, o + 2, l->unit_id);
-    store_bind_int(st, o + 3, l->person_id);
-    store_bind_int(st, o + 4, l->span_id);
-    store_bind_int(st, o + 5, l->month);
-    store_bind_text(st, o + 6, reg_insurance_name(l->item.insurance));
-    store_bind_int(st, o + 7, l->item.base_fen);
-    store_bind_int(st, o + 8, l->item.unit_rate_bp);
-    store_bind_int(st, o + 9, l->item.personal_rate_bp);
-    store_bind_int(st, o + 10, l->item.unit_fen);
-    store_bind_int(st, o + 11, l->item.personal_fen);
-    store_bind_int(st, o + 12, now_ms);
-}
-
-static err_kind lines_flush(svc_ctx *ctx, line_buf *b, err_detail *err) {
-    err_kind k = ERR_OK;
-    static const struct { int rows; store_query q; } sizes[] = {
-        {LINE_BATCH, STORE_Q_CONTRIB_ASSESSMENT_INSERT_16}, {4, STORE_Q_CONTRIB_ASSESSMENT_INSERT_4},
-        {1, STORE_Q_CONTRIB_ASSESSMENT_INSERT}};
-    for (int i = 0; !k && i < b->n;) {
-        int z = 0;
-        while (b->n - i < sizes[z].rows) z++;   /* the last size is one row: always fits */
-        int rows = sizes[z].rows;
-        store_query q = sizes[z].q;
-        store_stmt *st;
-        k = store_prepare(ctx->tx, q, &st, err);
-        if (k) break;
-        for (int j = 0; j < rows; j++) line_bind(st, j * LINE_PARAMS, &b->rows[i + j], ctx->now_ms);
-        k = store_step_all(st, err);
-        i += rows;
-    }
-    b->n = 0;
-    return k;
-}
-
-static err_kind line_add(svc_ctx *ctx, line_buf *b, const line_row *l, err_detail *err) {
-    b->rows[b->n++] = *l;
-    return b->n == LINE_BATCH ? lines_flush(ctx, b, err) : ERR_OK;
-}
-
 typedef struct unit_rates {
     int64_t injury_rate_bp;    /* the unit's industry class */
     int64_t hf_rate_bp;        /* the unit's chosen rate, else the default */
-    int64_t bill_id;           /* the month's regular bill when made already, else 0 */
 } unit_rates;
 
-static err_kind unit_rates_of(svc_ctx *ctx, const contrib_policy *cp, int64_t unit_id, unit_rates *out,
-                              err_detail *err) {
-    store_stmt *st;
-    err_kind k = store_prepare(ctx->tx, STORE_Q_CONTRIB_UNIT_FOR_ASSESS, &st, err);
-    if (k) return k;
-    store_bind_int(st, 1, unit_id);
-    store_bind_int(st, 2, cp->month);
-    bool row = false;
-    k = store_step(st, &row, err);
-    int64_t cls = 0, hf = 0;
-    if (!k && row) {
-        cls = store_col_int(st, 0);
-        hf = store_col_int(st, 1);
-        out->bill_id = store_col_int(st, 2);
-    }
-    store_stmt_done(st);
-    if (k) return k;
-    if (!row) return err_set(err, ERR_NOT_FOUND, "unit_not_found", "unit_id", "未找到单位 %" PRId64, unit_id);
-    if (out->bill_id) return ERR_OK;   /* made already: left alone */
-    if (cls < 1 || cls > cp->injury_class_count)
+static err_kind unit_rates_of(const contrib_policy *cp, const chunk_unit *u, unit_rates *out, err_detail *err) {
+    if (u->industry_class < 1 || u->industry_class > cp->injury_class_count)
         return err_set(err, ERR_CONFIG, "injury_class_unknown", "industry_class",
-                       "单位 %" PRId64 " 的行业风险类别 %" PRId64 " 不在政策 injury.class_rates_bp 的 1–%d 类之内", unit_id,
-                       cls, cp->injury_class_count);
-    out->injury_rate_bp = cp->injury_class_rates_bp[cls - 1];
-    out->hf_rate_bp = hf > 0 ? hf : cp->hf_rate_default_bp;
+                       "单位 %" PRId64 " 的行业风险类别 %" PRId64 " 不在政策 injury.class_rates_bp 的 1–%d 类之内",
+                       u->unit_id, u->industry_class, cp->injury_class_count);
+    out->injury_rate_bp = cp->injury_class_rates_bp[u->industry_class - 1];
+    out->hf_rate_bp = u->hf_rate_bp > 0 ? u->hf_rate_bp : cp->hf_rate_default_bp;
     return ERR_OK;
 }
 
-typedef struct bill_sum {
-    int64_t bill_id;
-    int64_t lines;
-    money_fen unit_fen, personal_fen;
-} bill_sum;
-
-/* The unit's declared wages in force in the month, one per person, sorted
- * by person (CONTRIB_UNIT_BASES gives each person's declarations oldest
- * first: the last one wins). In the chunk's arena. */
-typedef struct unit_wages {
-    int64_t *person_ids;
-    money_fen *wages;
-    int n, cap;
-} unit_wages;
-
-static void wages_push(arena *ar, unit_wages *w, int64_t person_id, money_fen wage) {
-    if (w->n && w->person_ids[w->n - 1] == person_id) {
-        w->wages[w->n - 1] = wage;
-        return;
-    }
-    if (w->n == w->cap) {
-        int cap = w->cap ? w->cap * 2 : 64;
-        int64_t *ids = arena_alloc(ar, (size_t)cap * sizeof *ids);
-        money_fen *wages = arena_alloc(ar, (size_t)cap * sizeof *wages);
-        if (w->n) {
-            memcpy(ids, w->person_ids, (size_t)w->n * sizeof *ids);
-            memcpy(wages, w->wages, (size_t)w->n * sizeof *wages);
-        }
-        w->person_ids = ids;
-        w->wages = wages;
-        w->cap = cap;
-    }
-    w->person_ids[w->n] = person_id;
-    w->wages[w->n++] = wage;
-}
-
-static err_kind unit_wages_load(svc_ctx *ctx, int64_t unit_id, month_ym month, unit_wages *w, err_detail *err) {
-    store_stmt *st;
-    err_kind k = store_prepare(ctx->tx, STORE_Q_CONTRIB_UNIT_BASES, &st, err);
-    if (k) return k;
-    store_bind_int(st, 1, unit_id);
-    store_bind_int(st, 2, contrib_policy_year(month));
-    store_bind_int(st, 3, month);
-    bool row = false;
-    int rows = 0;
-    while (rows++ < CONTRIB_UNIT_DECLARATIONS_MAX && !(k = store_step(st, &row, err)) && row)
-        wages_push(ctx->ar, w, store_col_int(st, 0), store_col_int(st, 1));
-    store_stmt_done(st);
-    return k;
-}
-
-/* The person's declared wage, or the year's lower limit without one. */
-static money_fen wage_of(const unit_wages *w, const contrib_policy *cp, int64_t person_id) {
-    int lo = 0, hi = w->n - 1;
-    while (lo <= hi) {
+/* The person's declared wage among the unit's wages [lo, hi), or the year's
+ * lower limit without one. */
+static money_fen wage_of(const chunk_rows *wages, int lo, int hi, const contrib_policy *cp, int64_t person_id) {
+    const chunk_wage *w = wages->rows;
+    for (hi--; lo <= hi;) {
         int mid = lo + (hi - lo) / 2;
-        if (w->person_ids[mid] == person_id) return w->wages[mid];
-        if (w->person_ids[mid] < person_id) lo = mid + 1;
+        if (w[mid].person_id == person_id) return w[mid].wage;
+        if (w[mid].person_id < person_id) lo = mid + 1;
         else hi = mid - 1;
     }
     return cp->lower_fen;
 }
 
-/* One span row of CONTRIB_UNIT_SPANS into its line (the bill is created at
- * the first line, so a unit without spans gets no bill). */
-static err_kind unit_span_line(svc_ctx *ctx, const contrib_policy *cp, const unit_rates *ur, const unit_wages *w,
-                               int64_t unit_id, store_stmt *st, line_buf *buf, bill_sum *sum, err_detail *err) {
-    reg_insurance ins;
-    const char *name = store_col_text(st, 2);
-    if (!insurance_of(name, &ins))
-        return err_set(err, ERR_INTERNAL, "bad_insurance", NULL, "参保关系 %" PRId64 " 的险种无法识别：%s",
-                       store_col_int(st, 0), name);
-    int64_t person_id = store_col_int(st, 1), emp_hf = store_col_int(st, 3);
-    contrib_quote_in in = {.month = cp->month, .wage_fen = wage_of(w, cp, person_id), .insurances = BIT(ins),
-                           .injury_rate_bp = ur->injury_rate_bp,
-                           .housing_fund_rate_bp = emp_hf > 0 ? emp_hf : ur->hf_rate_bp};
+/* The employment's own housing fund rate, 0 without one. */
+static int64_t hf_of(const chunk_rows *hf, int64_t employment_id) {
+    const chunk_hf *h = hf->rows;
+    for (int lo = 0, hi = hf->n - 1; lo <= hi;) {
+        int mid = lo + (hi - lo) / 2;
+        if (h[mid].employment_id == employment_id) return h[mid].rate_bp;
+        if (h[mid].employment_id < employment_id) lo = mid + 1;
+        else hi = mid - 1;
+    }
+    return 0;
+}
+
+/* Whether the span is among the unit's back-paid spans [lo, hi). */
+static bool paid_has(const chunk_rows *paid, int lo, int hi, int64_t span_id) {
+    const chunk_paid *p = paid->rows;
+    for (hi--; lo <= hi;) {
+        int mid = lo + (hi - lo) / 2;
+        if (p[mid].span_id == span_id) return true;
+        if (p[mid].span_id < span_id) lo = mid + 1;
+        else hi = mid - 1;
+    }
+    return false;
+}
+
+/* One span into its line (the bill is created at the first line, so a unit
+ * without spans gets no bill). */
+static err_kind unit_span_line(svc_ctx *ctx, const contrib_policy *cp, const unit_rates *ur, unit_chunk *ch,
+                               int w_end, const chunk_span *s, bill_sum *sum, err_detail *err) {
+    int64_t own_hf = s->ins == INS_HOUSING_FUND && ch->hf.n ? hf_of(&ch->hf, s->employment_id) : 0;
+    contrib_quote_in in = {.month = cp->month, .insurances = BIT(s->ins), .injury_rate_bp = ur->injury_rate_bp,
+                           .wage_fen = wage_of(&ch->wages, ch->wages.at, w_end, cp, s->person_id),
+                           .housing_fund_rate_bp = own_hf > 0 ? own_hf : ur->hf_rate_bp};
     contrib_quote q;
     err_kind k = contrib_quote_apply(cp, &in, &q, err);
     if (!k && !sum->bill_id)
-        k = bill_insert(ctx, unit_id, 0, cp->month, due_date(cp->month, cp->due_day), &sum->bill_id, err);
-    line_row l = {.bill_id = sum->bill_id, .unit_id = unit_id, .person_id = person_id,
-                  .span_id = store_col_int(st, 0), .month = cp->month, .item = q.items[0]};
-    if (!k) k = line_add(ctx, buf, &l, err);
+        k = bill_insert(ctx, s->unit_id, 0, cp->month, due_date(cp->month, cp->due_day), &sum->bill_id, err);
+    line_row l = {.bill_id = sum->bill_id, .unit_id = s->unit_id, .person_id = s->person_id,
+                  .span_id = s->span_id, .month = cp->month, .item = q.items[0]};
+    if (!k) k = line_put(ch->lines, &l, ctx->now_ms, err);
     if (k) return k;
     sum->lines++;
     sum->unit_fen += q.unit_total_fen;
@@ -861,129 +939,126 @@ static err_kind unit_span_line(svc_ctx *ctx, const contrib_policy *cp, const uni
     return ERR_OK;
 }
 
-/* Span ids sorted, in the chunk's arena. */
-typedef struct span_set {
-    int64_t *ids;
-    int n;
-} span_set;
-
-static err_kind backpaid_load(svc_ctx *ctx, int64_t unit_id, month_ym month, span_set *s, err_detail *err) {
-    store_stmt *st;
-    err_kind k = store_prepare(ctx->tx, STORE_Q_CONTRIB_UNIT_BACKPAID, &st, err);
-    if (k) return k;
-    store_bind_int(st, 1, unit_id);
-    store_bind_int(st, 2, month);
-    store_bind_int(st, 3, CONTRIB_UNIT_BACKPAID_MAX);
-    bool row = false;
-    int cap = 0;
-    while (!(k = store_step(st, &row, err)) && row) {
-        if (s->n == cap) {
-            cap = cap ? cap * 2 : 16;
-            int64_t *ids = arena_alloc(ctx->ar, (size_t)cap * sizeof *ids);
-            if (s->n) memcpy(ids, s->ids, (size_t)s->n * sizeof *ids);
-            s->ids = ids;
-        }
-        s->ids[s->n++] = store_col_int(st, 0);
+static err_kind unit_lines(svc_ctx *ctx, const contrib_policy *cp, const unit_rates *ur, unit_chunk *ch,
+                           int64_t unit_id, bill_sum *sum, err_detail *err) {
+    int w_end = unit_rows(&ch->wages, sizeof(chunk_wage), unit_id);
+    int p_end = unit_rows(&ch->paid, sizeof(chunk_paid), unit_id);
+    int s_end = unit_rows(&ch->spans, sizeof(chunk_span), unit_id);
+    const chunk_span *spans = ch->spans.rows;
+    err_kind k = ERR_OK;
+    for (int i = ch->spans.at; !k && i < s_end; i++) {
+        if (paid_has(&ch->paid, ch->paid.at, p_end, spans[i].span_id)) continue;   /* paid by its 补缴 */
+        k = unit_span_line(ctx, cp, ur, ch, w_end, &spans[i], sum, err);
     }
-    store_stmt_done(st);
+    ch->wages.at = w_end;
+    ch->paid.at = p_end;
+    ch->spans.at = s_end;
     return k;
 }
 
-static bool span_set_has(const span_set *s, int64_t id) {
-    int lo = 0, hi = s->n - 1;
-    while (lo <= hi) {
-        int mid = lo + (hi - lo) / 2;
-        if (s->ids[mid] == id) return true;
-        if (s->ids[mid] < id) lo = mid + 1;
-        else hi = mid - 1;
-    }
-    return false;
+/* The key and memo of a bill's entry. */
+static void bill_entry_text(ledger_owner payer, int64_t payer_id, int64_t bill_id, month_ym month,
+                            char key[LEDGER_IDEM_KEY_BYTES], char memo[BILL_MEMO_BYTES]) {
+    char m[MONTH_STR_BYTES];
+    month_format(month, m);
+    snprintf(key, LEDGER_IDEM_KEY_BYTES, "bill:%" PRId64, bill_id);
+    snprintf(memo, BILL_MEMO_BYTES, "%s 月缴费核定 %s %" PRId64 " 账单 %" PRId64, m,
+             payer == OWNER_UNIT ? "单位" : "个人", payer_id, bill_id);
 }
 
-static err_kind unit_lines(svc_ctx *ctx, const contrib_policy *cp, const unit_rates *ur, int64_t unit_id,
-                           bill_sum *sum, err_detail *err) {
-    unit_wages w = {0};
-    span_set backpaid = {0};
-    err_kind k = unit_wages_load(ctx, unit_id, cp->month, &w, err);
-    if (!k) k = backpaid_load(ctx, unit_id, cp->month, &backpaid, err);
-    store_stmt *st;
-    if (!k) k = store_prepare(ctx->tx, STORE_Q_CONTRIB_UNIT_SPANS, &st, err);
-    if (k) return k;
-    store_bind_int(st, 1, unit_id);
-    store_bind_int(st, 2, cp->month);
-    bool row = false;
-    line_buf buf = {.n = 0};
-    while (!(k = store_step(st, &row, err)) && row) {
-        if (backpaid.n && span_set_has(&backpaid, store_col_int(st, 0))) continue;   /* paid by its 补缴 */
-        k = unit_span_line(ctx, cp, ur, &w, unit_id, st, &buf, sum, err);
-        if (k) break;
-    }
-    store_stmt_done(st);
-    if (!k) k = lines_flush(ctx, &buf, err);
-    return k;
-}
-
-/* The bill's entry: the unit's receivable against contributions due. The
- * pool's account id may be kept by the caller across units (*pool, 0 until
- * known): a run stops at its first failed chunk, so an id it keeps was made
- * or read in a chunk that committed. */
+/* A person's bill's entry: the person's receivable against contributions
+ * due. */
 static err_kind bill_post(svc_ctx *ctx, ledger_owner payer, int64_t payer_id, const bill_sum *sum, month_ym month,
-                          int64_t *pool, int64_t *entry_out, err_detail *err) {
+                          int64_t *entry_out, err_detail *err) {
     money_fen total = sum->unit_fen + sum->personal_fen;
     *entry_out = 0;
     if (total == 0) return ERR_OK;
-    int64_t recv = 0;
+    int64_t recv = 0, pool = 0;
     err_kind k = ledger_account(ctx->tx, payer, payer_id, "receivable", &recv, err);
-    if (!k && !*pool) k = ledger_account(ctx->tx, OWNER_POOL, 0, "contrib_due", pool, err);
+    if (!k) k = ledger_account(ctx->tx, OWNER_POOL, 0, "contrib_due", &pool, err);
     if (k) return k;
-    ledger_posting p[2] = {{recv, total, month}, {*pool, -total, month}};
-    char key[LEDGER_IDEM_KEY_BYTES], memo[96], m[MONTH_STR_BYTES];
-    month_format(month, m);
-    snprintf(key, sizeof key, "bill:%" PRId64, sum->bill_id);
-    snprintf(memo, sizeof memo, "%s 月缴费核定 %s %" PRId64 " 账单 %" PRId64, m, payer == OWNER_UNIT ? "单位" : "个人",
-             payer_id, sum->bill_id);
+    ledger_posting p[2] = {{recv, total, month}, {pool, -total, month}};
+    char key[LEDGER_IDEM_KEY_BYTES], memo[BILL_MEMO_BYTES];
+    bill_entry_text(payer, payer_id, sum->bill_id, month, key, memo);
     bool dup = false;
     return ledger_post(ctx->tx, key, ctx->business_date, "contrib_assess", memo, p, 2, ctx->now_ms, entry_out,
                        &dup, err);
 }
 
-static err_kind bill_finish(svc_ctx *ctx, const char *action, const char *target, const bill_sum *sum,
-                            int64_t entry_id, month_ym month, err_detail *err) {
-    err_kind k = entry_id
-        ? store_exec(ctx->tx, STORE_Q_CONTRIB_BILL_TOTALS, err, "iiiiii", sum->bill_id, sum->unit_fen,
-                     sum->personal_fen, sum->lines, entry_id, ctx->now_ms)
-        : store_exec(ctx->tx, STORE_Q_CONTRIB_BILL_TOTALS, err, "iiiini", sum->bill_id, sum->unit_fen,
-                     sum->personal_fen, sum->lines, ctx->now_ms);
+static err_kind bill_totals(svc_ctx *ctx, const bill_sum *sum, int64_t entry_id, err_detail *err) {
+    return entry_id ? store_exec(ctx->tx, STORE_Q_CONTRIB_BILL_TOTALS, err, "iiiiii", sum->bill_id, sum->unit_fen,
+                                 sum->personal_fen, sum->lines, entry_id, ctx->now_ms)
+                    : store_exec(ctx->tx, STORE_Q_CONTRIB_BILL_TOTALS, err, "iiiini", sum->bill_id, sum->unit_fen,
+                                 sum->personal_fen, sum->lines, ctx->now_ms);
+}
+
+/* The bill's audit row (one bill made on its own: a person's, a unit's
+ * outside the run). */
+static err_kind bill_audit(svc_ctx *ctx, const char *action, const char *target, const bill_sum *sum,
+                           month_ym month, err_detail *err) {
     char detail[160];
     snprintf(detail, sizeof detail, "bill:%" PRId64 " month:%d lines:%" PRId64 " total_fen:%" PRId64,
              sum->bill_id, (int)month, sum->lines, sum->unit_fen + sum->personal_fen);
-    if (!k) k = audit_append(ctx, action, target, "ok", detail, err);
+    return audit_append(ctx, action, target, "ok", detail, err);
+}
+
+/* The unit's month from its chunk's rows (the unit's bill of the month, if
+ * made before, is left alone: sum->bill_id is it and *before is set). Its
+ * lines are in ch->lines and its bill in ch->made, written and posted at the
+ * chunk's end. */
+static err_kind unit_assess(svc_ctx *ctx, const contrib_policy *cp, unit_chunk *ch, int64_t unit_id,
+                            bill_sum *sum, bool *before, err_detail *err) {
+    if (unit_rows(&ch->units, sizeof(chunk_unit), unit_id) == ch->units.at)
+        return err_set(err, ERR_NOT_FOUND, "unit_not_found", "unit_id", "未找到单位 %" PRId64, unit_id);
+    const chunk_unit *u = (const chunk_unit *)ch->units.rows + ch->units.at;
+    *before = u->bill_id != 0;
+    if (*before) {
+        sum->bill_id = u->bill_id;
+        return ERR_OK;
+    }
+    unit_rates ur;
+    err_kind k = unit_rates_of(cp, u, &ur, err);
+    if (!k) k = unit_lines(ctx, cp, &ur, ch, unit_id, sum, err);
+    if (!k && sum->bill_id) *(made_bill *)rows_push(&ch->made, sizeof(made_bill)) = (made_bill){unit_id, *sum};
     return k;
 }
 
-/* The unit's month with the month's policy loaded by the caller (the run
- * loads it once for every unit, and keeps the pool's account id in *pool). */
-static err_kind assess_unit_with(svc_ctx *ctx, const contrib_policy *cp, int64_t unit_id, int64_t *pool,
-                                 int64_t *bill_id_out, bool *created_out, err_detail *err) {
-    unit_rates ur = {0};
-    bill_sum sum = {0};
-    int64_t entry = 0;
-    err_kind k = unit_rates_of(ctx, cp, unit_id, &ur, err);
-    if (k) return k;
-    if (ur.bill_id) {
-        *bill_id_out = ur.bill_id;
-        *created_out = false;
-        return ERR_OK;
+/* The entries and totals of the bills a chunk made, after its lines: the
+ * units' receivable accounts with one statement (made where missing), each
+ * entry written without a look-up (its key is its new bill's), so nothing
+ * waits for an answer per bill. The pool's account id may be kept by the
+ * caller across chunks (*pool, 0 until known): a run stops at its first
+ * failed chunk, so an id it keeps was made or read in a chunk that
+ * committed. */
+static err_kind chunk_post(svc_ctx *ctx, month_ym month, unit_chunk *ch, int64_t *pool, err_detail *err) {
+    const made_bill *m = ch->made.rows;
+    int64_t *owners = arena_alloc(ctx->ar, (size_t)ch->made.n * sizeof *owners + 1);
+    int64_t *accounts = arena_alloc(ctx->ar, (size_t)ch->made.n * sizeof *accounts + 1);
+    int n = 0;
+    for (int i = 0; i < ch->made.n; i++)
+        if (m[i].sum.unit_fen + m[i].sum.personal_fen != 0) owners[n++] = m[i].unit_id;
+    err_kind k = n ? ledger_accounts_many(ctx->tx, OWNER_UNIT, owners, n, "receivable", accounts, err) : ERR_OK;
+    if (!k && n && !*pool) k = ledger_account(ctx->tx, OWNER_POOL, 0, "contrib_due", pool, err);
+    for (int i = 0, a = 0; !k && i < ch->made.n; i++) {
+        money_fen total = m[i].sum.unit_fen + m[i].sum.personal_fen;
+        int64_t entry = 0;
+        if (total) {
+            ledger_posting p[2] = {{accounts[a++], total, month}, {*pool, -total, month}};
+            char key[LEDGER_IDEM_KEY_BYTES], memo[BILL_MEMO_BYTES];
+            bill_entry_text(OWNER_UNIT, m[i].unit_id, m[i].sum.bill_id, month, key, memo);
+            k = ledger_post_new(ctx->tx, key, ctx->business_date, "contrib_assess", memo, p, 2, ctx->now_ms,
+                                &entry, err);
+        }
+        if (!k) k = bill_totals(ctx, &m[i].sum, entry, err);
     }
-    k = unit_lines(ctx, cp, &ur, unit_id, &sum, err);
-    if (!k && sum.bill_id) k = bill_post(ctx, OWNER_UNIT, unit_id, &sum, cp->month, pool, &entry, err);
-    char target[48];
-    snprintf(target, sizeof target, "unit:%" PRId64, unit_id);
-    if (!k && sum.bill_id) k = bill_finish(ctx, "contrib.assess.unit", target, &sum, entry, cp->month, err);
-    if (k) return k;
-    *bill_id_out = sum.bill_id;
-    *created_out = sum.bill_id != 0;
-    return ERR_OK;
+    return k;
+}
+
+/* The chunk's lines written and its bills posted; ch->lines is ended. */
+static err_kind chunk_finish(svc_ctx *ctx, month_ym month, unit_chunk *ch, int64_t *pool, err_detail *err) {
+    err_kind k = store_bulk_end(ch->lines, err);
+    ch->lines = NULL;
+    return k ? k : chunk_post(ctx, month, ch, pool, err);
 }
 
 err_kind contrib_assess_unit(svc_ctx *ctx, int64_t unit_id, month_ym month, int64_t *bill_id_out,
@@ -991,8 +1066,22 @@ err_kind contrib_assess_unit(svc_ctx *ctx, int64_t unit_id, month_ym month, int6
     if (!is_finance(ctx->actor.role)) return forbidden(ctx, "核定月缴费", err);
     contrib_policy cp;
     err_kind k = contrib_policy_load(ctx->pol, month, ALL_INSURANCES, &cp, err);
+    if (k) return k;
+    unit_chunk ch = {0};
+    bill_sum sum = {0};
     int64_t pool = 0;
-    return k ? k : assess_unit_with(ctx, &cp, unit_id, &pool, bill_id_out, created_out, err);
+    bool before = false;
+    k = unit_chunk_load(ctx, &cp, unit_id, unit_id, &ch, err);
+    if (!k) k = unit_assess(ctx, &cp, &ch, unit_id, &sum, &before, err);
+    if (!k) k = chunk_finish(ctx, month, &ch, &pool, err);
+    char target[48];
+    snprintf(target, sizeof target, "unit:%" PRId64, unit_id);
+    if (!k && ch.made.n) k = bill_audit(ctx, "contrib.assess.unit", target, &sum, month, err);
+    unit_chunk_free(&ch);
+    if (k) return k;
+    *bill_id_out = sum.bill_id;
+    *created_out = sum.bill_id && !before;
+    return ERR_OK;
 }
 
 /* ---- the assessment of a person who pays for themself ---- */
@@ -1094,21 +1183,24 @@ static err_kind person_bill_write(svc_ctx *ctx, int64_t person_id, month_ym mont
     int64_t day = 0;
     err_kind k = policy_get_int(ctx->pol, "flexible.first_deduction_day", month_first_day(month), &day, err);
     if (!k) k = bill_insert(ctx, 0, person_id, month, due_date(month, (int)day), &sum->bill_id, err);
-    line_buf buf = {.n = 0};
+    store_bulk *b = NULL;
+    if (!k) k = store_bulk_begin(ctx->tx, STORE_Q_CONTRIB_ASSESSMENT_INSERT, &b, err);
     for (int i = 0; !k && i < n; i++) {
         line_row l = {.bill_id = sum->bill_id, .person_id = person_id, .span_id = lines[i].span_id,
                       .month = month, .item = lines[i].item};
-        k = line_add(ctx, &buf, &l, err);
+        k = line_put(b, &l, ctx->now_ms, err);
         sum->lines++;
         sum->unit_fen += lines[i].item.unit_fen;
         sum->personal_fen += lines[i].item.personal_fen;
     }
-    if (!k) k = lines_flush(ctx, &buf, err);
+    if (k) store_bulk_abort(b);
+    else k = store_bulk_end(b, err);
     char target[48];
     snprintf(target, sizeof target, "person:%" PRId64, person_id);
-    int64_t pool = 0, entry = 0;
-    if (!k) k = bill_post(ctx, OWNER_PERSON, person_id, sum, month, &pool, &entry, err);
-    if (!k) k = bill_finish(ctx, "contrib.assess.person", target, sum, entry, month, err);
+    int64_t entry = 0;
+    if (!k) k = bill_post(ctx, OWNER_PERSON, person_id, sum, month, &entry, err);
+    if (!k) k = bill_totals(ctx, sum, entry, err);
+    if (!k) k = bill_audit(ctx, "contrib.assess.person", target, sum, month, err);
     return k;
 }
 
@@ -1356,13 +1448,47 @@ err_kind contrib_bill_confirm(svc_ctx *ctx, int64_t bill_id, err_detail *err) {
 typedef struct month_run_arg {
     contrib_policy cp;
     int64_t pool;          /* the contributions-due account, once known */
+    unit_chunk ch;         /* the chunk's rows, kept from chunk to chunk */
 } month_run_arg;
+
+static err_kind unit_chunk_begin(svc_ctx *ctx, const int64_t *keys, int n, void *arg, err_detail *err) {
+    month_run_arg *a = arg;
+    return unit_chunk_load(ctx, &a->cp, keys[0], keys[n - 1], &a->ch, err);
+}
 
 static err_kind unit_key_fn(svc_ctx *ctx, int64_t key, void *arg, err_detail *err) {
     month_run_arg *a = arg;
-    int64_t bill = 0;
-    bool created = false;
-    return assess_unit_with(ctx, &a->cp, key, &a->pool, &bill, &created, err);
+    bill_sum sum = {0};
+    bool before = false;
+    return unit_assess(ctx, &a->cp, &a->ch, key, &sum, &before, err);
+}
+
+/* The chunk's lines written, and one audit row for the bills it made: their
+ * count, the first and the last bill id, lines and total (each bill's own
+ * totals are on the bill; an audit row per bill was a tenth of the run). */
+static err_kind unit_chunk_end(svc_ctx *ctx, const int64_t *keys, int n, bool write, void *arg, err_detail *err) {
+    month_run_arg *a = arg;
+    unit_chunk *ch = &a->ch;
+    if (!write) {
+        store_bulk_abort(ch->lines);
+        ch->lines = NULL;
+        return ERR_OK;
+    }
+    err_kind k = chunk_finish(ctx, a->cp.month, ch, &a->pool, err);
+    if (k || !ch->made.n) return k;
+    const made_bill *m = ch->made.rows;
+    int64_t lines = 0;
+    money_fen total = 0;
+    for (int i = 0; i < ch->made.n; i++) {
+        lines += m[i].sum.lines;
+        total += m[i].sum.unit_fen + m[i].sum.personal_fen;
+    }
+    char target[64], detail[200];
+    snprintf(target, sizeof target, "units:%" PRId64 "-%" PRId64, keys[0], keys[n - 1]);
+    snprintf(detail, sizeof detail,
+             "month:%d bills:%d first_bill:%" PRId64 " last_bill:%" PRId64 " lines:%" PRId64 " total_fen:%" PRId64,
+             (int)a->cp.month, ch->made.n, m[0].sum.bill_id, m[ch->made.n - 1].sum.bill_id, lines, total);
+    return audit_append(ctx, "contrib.assess.units", target, "ok", detail, err);
 }
 
 static err_kind person_key_fn(svc_ctx *ctx, int64_t key, void *arg, err_detail *err) {
@@ -1442,7 +1568,7 @@ static err_kind month_totals_read(store *st, const svc_ctx *tmpl, month_ym month
 err_kind contrib_month_run(store *st, const svc_ctx *tmpl, month_ym month, int chunk_keys,
                            batch_progress_fn progress, void *progress_arg, json_t **out,
                            err_detail *err) {
-    month_run_arg a = {.pool = 0};
+    month_run_arg a = {.pool = 0};   /* a.ch freed at the end */
     err_kind k = month_run_check(tmpl, month, err);
     if (!k) k = contrib_policy_load(tmpl->pol, month, ALL_INSURANCES, &a.cp, err);
     if (k) return k;
@@ -1453,17 +1579,21 @@ err_kind contrib_month_run(store *st, const svc_ctx *tmpl, month_ym month, int c
     c.ar = arena_create(MONTH_RUN_ARENA_BYTES);
     batch_spec units = {.kind = RUN_UNITS, .run_key = key, .keys_query = STORE_Q_CONTRIB_RUN_UNITS,
                         .keys_param = month, .count_query = STORE_Q_CONTRIB_RUN_UNITS_COUNT,
-                        .chunk_keys = chunk_keys, .fn = unit_key_fn, .arg = &a, .progress = progress,
+                        .chunk_keys = chunk_keys, .fn = unit_key_fn, .chunk_begin = unit_chunk_begin,
+                        .chunk_end = unit_chunk_end, .arg = &a, .progress = progress,
                         .progress_arg = progress_arg};
     batch_spec persons = units;
     persons.kind = RUN_PERSONS;
     persons.keys_query = STORE_Q_CONTRIB_RUN_PERSONS;
     persons.count_query = STORE_Q_CONTRIB_RUN_PERSONS_COUNT;
     persons.fn = person_key_fn;
+    persons.chunk_begin = NULL;
+    persons.chunk_end = NULL;
     int64_t done = 0;
     k = batch_run(st, &c, &units, &done, err);
     if (!k) k = batch_run(st, &c, &persons, &done, err);
     if (!k) k = month_totals_read(st, &c, month, out, err);
+    unit_chunk_free(&a.ch);
     arena_destroy(c.ar);
     return k;
 }

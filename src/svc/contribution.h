@@ -111,8 +111,7 @@ enum {
     CONTRIB_INJURY_CLASSES_MAX = 16,   /* entries of injury.class_rates_bp */
     CONTRIB_BILL_LINES_MAX = 200000,   /* lines one bill answer lists */
     CONTRIB_WAGE_FEN_MAX = 1000000000,    /* 10 million yuan a month: past it, a typo */
-    CONTRIB_UNIT_DECLARATIONS_MAX = 10000000, /* declarations of one unit's policy year the run reads */
-    CONTRIB_UNIT_BACKPAID_MAX = 10000000,     /* back-paid span-months of one unit and month the run reads */
+    CONTRIB_CHUNK_ROWS_MAX = 50000000,        /* rows of one kind a chunk of the run reads */
 };
 
 /* The parameters of one month (policy read at its first day) that the
