@@ -3,7 +3,8 @@
  * of the routing table; the second picks who calls (the low half: one of the
  * roles the route admits, or nobody) and the path's {parameters} (the high
  * half, from a short list of good and bad values per parameter name); the
- * rest is the body. Besides not crashing: no answer is a 5xx, and every
+ * rest is the body (for the routes that take a file, the high half also
+ * picks its type: CSV, XLSX, text or JSON). Besides not crashing: no answer is a 5xx, and every
  * answer is JSON. */
 #include <jansson.h>
 #include <stdio.h>
@@ -115,7 +116,7 @@ static void init(void) {
 static void refresh_tokens(void) {
     for (int r = 1; r < ROLE_COUNT; r++) {
         if (!tokens[r][0]) continue;
-        int status = api_dispatch_for_test(srv, "GET", "/api/v1/sessions/current", tokens[r], NULL, 0,
+        int status = api_dispatch_for_test(srv, "GET", "/api/v1/sessions/current", tokens[r], NULL, NULL, 0,
                                            NULL, NULL);
         if (status == 200) continue;
         char tok[128];
@@ -127,6 +128,17 @@ static void refresh_tokens(void) {
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     init();
     return 0;
+}
+
+/* Routes that take a file get the body as one of the file types (the
+ * roster and bases as CSV or XLSX, the bank reply as text), now and then a
+ * wrong one; every other route JSON. */
+static const char *content_type_of(const api_route *rt, unsigned pick) {
+    static const char *const files[] = {
+        "text/csv; charset=utf-8", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "text/plain", "application/json"};
+    bool file = rt->handler == h_enrol_roster || rt->handler == h_base_file || rt->handler == h_bank_reply_import;
+    return file ? files[pick % 4] : "application/json";
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -142,7 +154,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     path_of(rt->pattern, data[1] >> 4, path, sizeof path);
     char *answer = NULL;
     int status = api_dispatch_for_test(srv, rt->method, path, role ? tokens[role] : NULL,
-                                       (const char *)data + 2, size - 2, NULL, &answer);
+                                       content_type_of(rt, data[1] >> 4), (const char *)data + 2, size - 2,
+                                       NULL, &answer);
     json_t *j = json_loads(answer, JSON_DECODE_ANY, NULL);
     bool text = rt->handler == h_metrics;
     if (status >= 500 || status < 200 || (!j && !text)) {

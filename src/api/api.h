@@ -57,6 +57,7 @@ typedef struct api_req {
     const char *body;
     size_t body_len;
     const char *token;         /* bearer token, or NULL */
+    const char *content_type;  /* the Content-Type header, or NULL */
     svc_ctx ctx;               /* tx opened per the route; actor when signed in */
     bool commit_on_error;      /* set by a handler whose refusal must still persist */
     void *conn;                /* struct MHD_Connection *, for query arguments */

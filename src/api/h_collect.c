@@ -27,8 +27,7 @@ err_kind h_collect_month(api_req *req, api_resp *resp, err_detail *err) {
 }
 
 static err_kind text_body(api_req *req, err_detail *err) {
-    const char *ct = MHD_lookup_connection_value((struct MHD_Connection *)req->conn, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_TYPE);
+    const char *ct = req->content_type;
     if (!ct || strncasecmp(ct, "text/plain", strlen("text/plain")) != 0)
         return err_set(err, ERR_INVALID, "unsupported_media_type", "Content-Type",
                        "回盘文件应以 text/plain 提交");

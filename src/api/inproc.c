@@ -11,10 +11,10 @@ static void refuse(api_resp *resp, const err_detail *err, int status) {
 }
 
 int api_dispatch_for_test(api_server *s, const char *method, const char *path, const char *token,
-                          const char *body, size_t body_len, const char *client_addr,
-                          char **body_out) {
+                          const char *content_type, const char *body, size_t body_len,
+                          const char *client_addr, char **body_out) {
     arena *ar = arena_create(16 * 1024);
-    api_req req = {.method = method, .path = path, .token = token};
+    api_req req = {.method = method, .path = path, .token = token, .content_type = content_type};
     api_resp resp = {0};
     api_server_prepare(s, &req, ar, "inproc");
     err_detail err = {0};

@@ -1,8 +1,9 @@
 /* A request through the routing table and the real handlers without a
  * socket: what the fuzzers and a few tests use to reach every route fast.
  * The server comes from api_server_start with cfg->listen NULL (no socket,
- * no threads). There are no headers but Authorization (the token) and no
- * query arguments; the body goes as given, the route's body limit applies. */
+ * no threads). There are no headers but Authorization (the token) and
+ * Content-Type, and no query arguments; the body goes as given, the route's
+ * body limit applies. */
 #ifndef SIPF_API_INPROC_H
 #define SIPF_API_INPROC_H
 
@@ -14,8 +15,8 @@
  * *body_out (when not NULL) the answer's text, malloc'd. client_addr takes
  * part in the per-address limits; NULL is never limited. */
 int api_dispatch_for_test(api_server *s, const char *method, const char *path, const char *token,
-                          const char *body, size_t body_len, const char *client_addr,
-                          char **body_out);
+                          const char *content_type, const char *body, size_t body_len,
+                          const char *client_addr, char **body_out);
 
 /* The server's half of a request, shared by the socket path and the one
  * above: the request's context (business date, clock, policy), and the

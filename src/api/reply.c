@@ -28,11 +28,8 @@ err_kind api_body_object(api_req *req, const char *const allowed[], json_t **out
 }
 
 err_kind api_body_table(api_req *req, table *out, err_detail *err) {
-    const char *ct = req->conn ? MHD_lookup_connection_value((struct MHD_Connection *)req->conn, MHD_HEADER_KIND,
-                                                             MHD_HTTP_HEADER_CONTENT_TYPE)
-                               : NULL;
     table_format fmt;
-    err_kind k = table_format_from_type(ct, &fmt, err);
+    err_kind k = table_format_from_type(req->content_type, &fmt, err);
     return k ? k : table_read(req->ar, fmt, req->body, req->body_len, out, err);
 }
 

@@ -297,6 +297,7 @@ static void fill_ctx(api_server *s, api_req *req, req_state *rs, struct MHD_Conn
     req->param_count = rs->param_count;
     memcpy(req->params, rs->params, sizeof req->params);
     req->token = bearer_of(c);
+    req->content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 }
 
 /* The client's address in text, for the per-address limits ("" when
