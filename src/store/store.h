@@ -57,7 +57,10 @@ err_kind store_migrate(store *s, int *applied_out, err_detail *err);
 err_kind store_schema_version(store *s, int *version_out, err_detail *err);
 
 /* write = true takes the write lock at once (BEGIN IMMEDIATE), so a
- * read-then-write operation never fails half-way on lock upgrade. */
+ * read-then-write operation never fails half-way on lock upgrade. A read
+ * transaction (write = false) only reads: on SQLite a writing statement in
+ * one is refused with ERR_INTERNAL "store_write_in_read" (a defect: it would
+ * write without the lock). */
 err_kind store_begin(store *s, bool write, store_tx **out, err_detail *err);
 err_kind store_commit(store_tx *tx, err_detail *err);
 void store_rollback(store_tx *tx);

@@ -318,6 +318,9 @@ static void sq_bind_null(store_stmt *st, int idx) {
 static err_kind sq_step(store_stmt *st, bool *row, err_detail *err) {
     err_kind k = store_fault_hit(st->tx->st, err);
     if (k) return k;
+    if (!TX(st->tx)->write && !sqlite3_stmt_readonly(ST(st)->s))   /* a defect: it would write unlocked */
+        return err_set(err, ERR_INTERNAL, "store_write_in_read", NULL, "只读事务中不能执行写语句 %s",
+                       store_query_name[ST(st)->q]);
     int rc = sqlite3_step(ST(st)->s);
     if (rc == SQLITE_ROW) { *row = true; return ERR_OK; }
     if (rc == SQLITE_DONE) { *row = false; return ERR_OK; }

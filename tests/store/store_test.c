@@ -73,6 +73,23 @@ static void commit_keeps_rollback_drops(void **state) {
     assert_int_equal(count_persons(), before + 1);
 }
 
+/* A read transaction holds no write lock, so a writing statement in one
+ * would write unlocked: SQLite refuses it as a defect and nothing is written
+ * (PostgreSQL's read transactions are its own). */
+static void write_in_read_transaction_is_refused(void **state) {
+    if (strcmp(tu_engine(), "sqlite") != 0) skip();
+    err_detail e = {0};
+    int64_t before = count_persons();
+    store_tx *tx;
+    assert_int_equal(store_begin(st, false, &tx, &e), ERR_OK);
+    assert_int_equal(store_exec(tx, STORE_Q_PERSON_INSERT, &e, "tttnni", "resident", "R1", "丙", (int64_t)1),
+                     ERR_INTERNAL);
+    assert_string_equal(e.code, "store_write_in_read");
+    assert_non_null(strstr(e.message, "PERSON_INSERT"));
+    store_rollback(tx);
+    assert_int_equal(count_persons(), before);
+}
+
 static void unique_violation_is_conflict(void **state) {
     err_detail e = {0};
     store_tx *tx;
@@ -313,6 +330,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(migrations_are_idempotent),
         cmocka_unit_test(commit_keeps_rollback_drops),
+        cmocka_unit_test(write_in_read_transaction_is_refused),
         cmocka_unit_test(unique_violation_is_conflict),
         cmocka_unit_test(text_and_null_columns),
         cmocka_unit_test(fault_at_every_call_leaves_nothing),
