@@ -121,7 +121,8 @@ char *api_metrics_render(api_metrics *m, arena *ar);   /* Prometheus text */
 api_metrics *api_server_metrics(api_server *s);
 store *api_server_store(api_server *s);
 
-/* Static files under web_dir: fills resp with the file or returns ERR_NOT_FOUND. */
+/* Static files under web_dir (a resolved path: realpath's): fills resp with the file or returns
+ * ERR_NOT_FOUND. */
 err_kind api_static_serve(const char *web_dir, const char *path, arena *ar, api_resp *resp,
                           err_detail *err);
 const char *api_server_web_dir(api_server *s);

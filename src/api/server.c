@@ -1,4 +1,5 @@
 #include <arpa/inet.h>
+#include <limits.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -505,7 +506,8 @@ err_kind api_server_start(const api_config *cfg, store *st, const policy *pol,
     s->cal = cal;
     s->as_of = cfg->as_of;
     s->quiet = cfg->quiet;
-    s->web_dir = cfg->web_dir ? strdup(cfg->web_dir) : NULL;
+    /* Resolved once: every static request checks the file's real path against it. */
+    s->web_dir = cfg->web_dir ? realpath(cfg->web_dir, NULL) : NULL;
     s->metrics = api_metrics_create(api_route_count);
     s->signin_limit = ratelimit_create(cfg->signin_per_minute,
                                        cfg->signin_burst > 0 ? cfg->signin_burst : LIMIT_SIGNIN_BURST);

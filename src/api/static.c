@@ -1,6 +1,7 @@
 /* Static files of web/. A path with a "..", "." or empty segment, a NUL or a
  * backslash is refused before the file system is asked, and the resolved path
- * must still lie inside web_dir: nothing outside it can be read. */
+ * must still lie inside web_dir (itself resolved by the server at start:
+ * absolute, without symbolic links): nothing outside it can be read. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,10 +54,10 @@ err_kind api_static_serve(const char *web_dir, const char *path, arena *ar, api_
     const char *full = (rl == 0 || rel[rl - 1] == '/')
                            ? arena_printf(ar, "%s/%sindex.html", web_dir, rel)
                            : arena_printf(ar, "%s/%s", web_dir, rel);
-    char root_real[PATH_MAX], file_real[PATH_MAX];
-    if (!realpath(web_dir, root_real) || !realpath(full, file_real)) return not_found(err);
-    size_t root_len = strlen(root_real);
-    if (strncmp(file_real, root_real, root_len) != 0 || file_real[root_len] != '/')
+    char file_real[PATH_MAX];
+    if (!realpath(full, file_real)) return not_found(err);
+    size_t root_len = strlen(web_dir);
+    if (strncmp(file_real, web_dir, root_len) != 0 || file_real[root_len] != '/')
         return not_found(err);
     struct stat sb;
     if (stat(file_real, &sb) != 0) return not_found(err);
