@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *const ledger_person_kinds[LEDGER_PERSON_KINDS] = {
@@ -182,10 +183,9 @@ static err_kind balances_apply(store_tx *tx, const ledger_posting *p, int n, err
     return ERR_OK;
 }
 
-static err_kind entry_write(store_tx *tx, const char *idem_key, date_days business_date,
-                            const char *kind, const char *memo, int64_t reverses,
-                            const ledger_posting *p, int n, int64_t now_ms, int64_t *id_out,
-                            err_detail *err) {
+static err_kind entry_row_insert(store_tx *tx, const char *idem_key, date_days business_date, const char *kind,
+                                 const char *memo, int64_t reverses, int64_t now_ms, int64_t *id_out,
+                                 err_detail *err) {
     char day[DATE_STR_BYTES];
     date_format(business_date, day);
     store_stmt *st;
@@ -198,8 +198,16 @@ static err_kind entry_write(store_tx *tx, const char *idem_key, date_days busine
     store_bind_id(st, 5, reverses);
     store_bind_int(st, 6, now_ms);
     k = store_step_all(st, err);
-    if (k) return k;
-    int64_t id = store_last_insert_id(tx);
+    if (!k) *id_out = store_last_insert_id(tx);
+    return k;
+}
+
+static err_kind entry_write(store_tx *tx, const char *idem_key, date_days business_date,
+                            const char *kind, const char *memo, int64_t reverses,
+                            const ledger_posting *p, int n, int64_t now_ms, int64_t *id_out,
+                            err_detail *err) {
+    int64_t id = 0;
+    err_kind k = entry_row_insert(tx, idem_key, business_date, kind, memo, reverses, now_ms, &id, err);
     for (int i = 0; i < n && !k; i++) k = posting_insert(tx, id, &p[i], err);
     if (!k) k = balances_apply(tx, p, n, err);
     if (!k) *id_out = id;
@@ -229,13 +237,85 @@ err_kind ledger_post(store_tx *tx, const char *idem_key, date_days business_date
     return ERR_OK;
 }
 
-err_kind ledger_post_new(store_tx *tx, const char *idem_key, date_days business_date, const char *kind,
-                         const char *memo, const ledger_posting *postings, int n, int64_t now_ms,
-                         int64_t *entry_id_out, err_detail *err) {
+/* ---- entries posted together ---- */
+
+struct ledger_batch {
+    store_tx *tx;
+    store_bulk *postings;
+    ledger_posting *moves;       /* what each posting moves, added up per account at the end */
+    int n, cap;
+};
+
+err_kind ledger_batch_begin(store_tx *tx, ledger_batch **out, err_detail *err) {
+    ledger_batch *b = calloc(1, sizeof *b);
+    if (!b) abort();
+    b->tx = tx;
+    err_kind k = store_bulk_begin(tx, STORE_Q_LEDGER_POSTING_INSERT, &b->postings, err);
+    if (k) {
+        free(b);
+        return k;
+    }
+    *out = b;
+    return ERR_OK;
+}
+
+static void batch_move(ledger_batch *b, const ledger_posting *p) {
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 256;
+        b->moves = realloc(b->moves, (size_t)b->cap * sizeof *b->moves);
+        if (!b->moves) abort();
+    }
+    b->moves[b->n++] = *p;
+}
+
+err_kind ledger_batch_post(ledger_batch *b, const char *idem_key, date_days business_date, const char *kind,
+                           const char *memo, const ledger_posting *postings, int n, int64_t now_ms,
+                           int64_t *entry_id_out, err_detail *err) {
     assert(idem_key && *idem_key && strlen(idem_key) < LEDGER_IDEM_KEY_BYTES);
     assert(kind && *kind);
     check_postings(postings, n);
-    return entry_write(tx, idem_key, business_date, kind, memo, 0, postings, n, now_ms, entry_id_out, err);
+    int64_t id = 0;
+    err_kind k = entry_row_insert(b->tx, idem_key, business_date, kind, memo, 0, now_ms, &id, err);
+    for (int i = 0; !k && i < n; i++) {
+        store_bulk_int(b->postings, id);
+        store_bulk_int(b->postings, postings[i].account_id);
+        store_bulk_int(b->postings, postings[i].amount_fen);
+        if (postings[i].month > 0) store_bulk_int(b->postings, postings[i].month);
+        else store_bulk_text(b->postings, NULL);   /* no month: null */
+        k = store_bulk_row(b->postings, err);
+        batch_move(b, &postings[i]);
+    }
+    if (!k) *entry_id_out = id;
+    return k;
+}
+
+static int move_cmp(const void *a, const void *b) {
+    int64_t x = ((const ledger_posting *)a)->account_id, y = ((const ledger_posting *)b)->account_id;
+    return x < y ? -1 : x > y;
+}
+
+static void batch_free(ledger_batch *b) {
+    free(b->moves);
+    free(b);
+}
+
+err_kind ledger_batch_end(ledger_batch *b, err_detail *err) {
+    err_kind k = store_bulk_end(b->postings, err);
+    qsort(b->moves, (size_t)b->n, sizeof *b->moves, move_cmp);
+    for (int i = 0; !k && i < b->n;) {
+        int64_t account = b->moves[i].account_id;
+        money_fen delta = 0;
+        for (; i < b->n && b->moves[i].account_id == account; i++) delta += b->moves[i].amount_fen;
+        if (delta) k = store_exec_one(b->tx, STORE_Q_LEDGER_ACCOUNT_ADD, err, "ii", account, delta);
+    }
+    batch_free(b);
+    return k;
+}
+
+void ledger_batch_abort(ledger_batch *b) {
+    if (!b) return;
+    store_bulk_abort(b->postings);
+    batch_free(b);
 }
 
 err_kind ledger_accounts_many(store_tx *tx, ledger_owner owner, const int64_t *owner_ids, int n, const char *kind,

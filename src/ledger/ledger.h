@@ -49,12 +49,21 @@ err_kind ledger_post(store_tx *tx, const char *idem_key, date_days business_date
                      const char *memo, const ledger_posting *postings, int n, int64_t now_ms,
                      int64_t *entry_id_out, bool *duplicate_out, err_detail *err);
 
-/* ledger_post of an entry whose key is new by construction (the key of a
- * bill made in the same transaction): not looked up first; the unique index
- * on the key still refuses a twin, and the transaction fails with it. */
-err_kind ledger_post_new(store_tx *tx, const char *idem_key, date_days business_date, const char *kind,
-                         const char *memo, const ledger_posting *postings, int n, int64_t now_ms,
-                         int64_t *entry_id_out, err_detail *err);
+/* Entries posted together (a batch chunk's bills), each under a key new by
+ * construction (the key of a bill made in the same transaction): written at
+ * once without a key look-up (the unique index on the key still refuses a
+ * twin, and the transaction fails with it), its postings kept as the store's
+ * bulk rows and what they move added up per account;
+ * ledger_batch_end writes the postings and moves each account's balance with
+ * one statement, and frees the batch, as ledger_batch_abort does without
+ * writing (a failure: the transaction is rolled back). */
+typedef struct ledger_batch ledger_batch;
+err_kind ledger_batch_begin(store_tx *tx, ledger_batch **out, err_detail *err);
+err_kind ledger_batch_post(ledger_batch *b, const char *idem_key, date_days business_date, const char *kind,
+                           const char *memo, const ledger_posting *postings, int n, int64_t now_ms,
+                           int64_t *entry_id_out, err_detail *err);
+err_kind ledger_batch_end(ledger_batch *b, err_detail *err);
+void ledger_batch_abort(ledger_batch *b);
 
 /* ledger_account for many owners at once (owner_ids ascending, n > 0): the
  * missing accounts made, then all read with one statement. */

@@ -698,6 +698,7 @@ typedef struct made_bill {
 typedef struct unit_chunk {
     chunk_rows units, spans, wages, paid, hf;
     store_bulk *lines;                  /* the lines made, written at the chunk's end */
+    chunk_rows quoted;                  /* line_row: one unit's lines before its bill is made */
     chunk_rows made;                    /* made_bill, in unit order */
 } unit_chunk;
 
@@ -732,6 +733,7 @@ static void unit_chunk_free(unit_chunk *ch) {
     free(ch->paid.rows);
     free(ch->hf.rows);
     free(ch->made.rows);
+    free(ch->quoted.rows);
     memset(ch, 0, sizeof *ch);
 }
 
@@ -865,6 +867,18 @@ static err_kind bill_insert(svc_ctx *ctx, int64_t unit_id, int64_t person_id, mo
     return k;
 }
 
+/* A unit's new bill of the month (a draft, to be checked and confirmed),
+ * its totals known: its ledger entry is set at the chunk's end. */
+static err_kind unit_bill_insert(svc_ctx *ctx, const contrib_policy *cp, int64_t unit_id, bill_sum *sum,
+                                 err_detail *err) {
+    char due[DATE_STR_BYTES];
+    date_format(due_date(cp->month, cp->due_day), due);
+    err_kind k = store_exec(ctx->tx, STORE_Q_CONTRIB_UNIT_BILL_INSERT, err, "iitiiii", unit_id, (int64_t)cp->month,
+                            due, sum->unit_fen, sum->personal_fen, sum->lines, ctx->now_ms);
+    if (!k) sum->bill_id = store_last_insert_id(ctx->tx);
+    return k;
+}
+
 typedef struct unit_rates {
     int64_t injury_rate_bp;    /* the unit's industry class */
     int64_t hf_rate_bp;        /* the unit's chosen rate, else the default */
@@ -917,22 +931,19 @@ static bool paid_has(const chunk_rows *paid, int lo, int hi, int64_t span_id) {
     return false;
 }
 
-/* One span into its line (the bill is created at the first line, so a unit
- * without spans gets no bill). */
-static err_kind unit_span_line(svc_ctx *ctx, const contrib_policy *cp, const unit_rates *ur, unit_chunk *ch,
-                               int w_end, const chunk_span *s, bill_sum *sum, err_detail *err) {
+/* One span into its line, kept in ch->quoted until the unit's bill is made. */
+static err_kind unit_span_line(const contrib_policy *cp, const unit_rates *ur, unit_chunk *ch, int w_end,
+                               const chunk_span *s, bill_sum *sum, err_detail *err) {
     int64_t own_hf = s->ins == INS_HOUSING_FUND && ch->hf.n ? hf_of(&ch->hf, s->employment_id) : 0;
     contrib_quote_in in = {.month = cp->month, .insurances = BIT(s->ins), .injury_rate_bp = ur->injury_rate_bp,
                            .wage_fen = wage_of(&ch->wages, ch->wages.at, w_end, cp, s->person_id),
                            .housing_fund_rate_bp = own_hf > 0 ? own_hf : ur->hf_rate_bp};
     contrib_quote q;
     err_kind k = contrib_quote_apply(cp, &in, &q, err);
-    if (!k && !sum->bill_id)
-        k = bill_insert(ctx, s->unit_id, 0, cp->month, due_date(cp->month, cp->due_day), &sum->bill_id, err);
-    line_row l = {.bill_id = sum->bill_id, .unit_id = s->unit_id, .person_id = s->person_id,
-                  .span_id = s->span_id, .month = cp->month, .item = q.items[0]};
-    if (!k) k = line_put(ch->lines, &l, ctx->now_ms, err);
     if (k) return k;
+    *(line_row *)rows_push(&ch->quoted, sizeof(line_row)) =
+        (line_row){.unit_id = s->unit_id, .person_id = s->person_id, .span_id = s->span_id, .month = cp->month,
+                   .item = q.items[0]};
     sum->lines++;
     sum->unit_fen += q.unit_total_fen;
     sum->personal_fen += q.personal_total_fen;
@@ -946,13 +957,21 @@ static err_kind unit_lines(svc_ctx *ctx, const contrib_policy *cp, const unit_ra
     int s_end = unit_rows(&ch->spans, sizeof(chunk_span), unit_id);
     const chunk_span *spans = ch->spans.rows;
     err_kind k = ERR_OK;
+    ch->quoted.n = 0;
     for (int i = ch->spans.at; !k && i < s_end; i++) {
         if (paid_has(&ch->paid, ch->paid.at, p_end, spans[i].span_id)) continue;   /* paid by its 补缴 */
-        k = unit_span_line(ctx, cp, ur, ch, w_end, &spans[i], sum, err);
+        k = unit_span_line(cp, ur, ch, w_end, &spans[i], sum, err);
     }
     ch->wages.at = w_end;
     ch->paid.at = p_end;
     ch->spans.at = s_end;
+    /* the bill with its totals at once (a unit without lines gets none) */
+    if (!k && ch->quoted.n) k = unit_bill_insert(ctx, cp, unit_id, sum, err);
+    line_row *l = ch->quoted.rows;
+    for (int i = 0; !k && i < ch->quoted.n; i++) {
+        l[i].bill_id = sum->bill_id;
+        k = line_put(ch->lines, &l[i], ctx->now_ms, err);
+    }
     return k;
 }
 
@@ -1023,13 +1042,14 @@ static err_kind unit_assess(svc_ctx *ctx, const contrib_policy *cp, unit_chunk *
     return k;
 }
 
-/* The entries and totals of the bills a chunk made, after its lines: the
- * units' receivable accounts with one statement (made where missing), each
- * entry written without a look-up (its key is its new bill's), so nothing
- * waits for an answer per bill. The pool's account id may be kept by the
- * caller across chunks (*pool, 0 until known): a run stops at its first
- * failed chunk, so an id it keeps was made or read in a chunk that
- * committed. */
+/* The entries of the bills a chunk made, after its lines: the units'
+ * receivable accounts with one statement (made where missing), the entries
+ * posted together (ledger_batch: each written without a key look-up, its
+ * key being its new bill's; the pool's balance moved once), and the bills'
+ * entry ids set with one statement; nothing waits for an answer per bill.
+ * The pool's account id may be kept by the caller across chunks (*pool, 0
+ * until known): a run stops at its first failed chunk, so an id it keeps was
+ * made or read in a chunk that committed. */
 static err_kind chunk_post(svc_ctx *ctx, month_ym month, unit_chunk *ch, int64_t *pool, err_detail *err) {
     const made_bill *m = ch->made.rows;
     int64_t *owners = arena_alloc(ctx->ar, (size_t)ch->made.n * sizeof *owners + 1);
@@ -1037,20 +1057,25 @@ static err_kind chunk_post(svc_ctx *ctx, month_ym month, unit_chunk *ch, int64_t
     int n = 0;
     for (int i = 0; i < ch->made.n; i++)
         if (m[i].sum.unit_fen + m[i].sum.personal_fen != 0) owners[n++] = m[i].unit_id;
-    err_kind k = n ? ledger_accounts_many(ctx->tx, OWNER_UNIT, owners, n, "receivable", accounts, err) : ERR_OK;
-    if (!k && n && !*pool) k = ledger_account(ctx->tx, OWNER_POOL, 0, "contrib_due", pool, err);
+    if (!n) return ERR_OK;
+    ledger_batch *lb = NULL;
+    err_kind k = ledger_accounts_many(ctx->tx, OWNER_UNIT, owners, n, "receivable", accounts, err);
+    if (!k && !*pool) k = ledger_account(ctx->tx, OWNER_POOL, 0, "contrib_due", pool, err);
+    if (!k) k = ledger_batch_begin(ctx->tx, &lb, err);
     for (int i = 0, a = 0; !k && i < ch->made.n; i++) {
         money_fen total = m[i].sum.unit_fen + m[i].sum.personal_fen;
+        if (!total) continue;
+        ledger_posting p[2] = {{accounts[a++], total, month}, {*pool, -total, month}};
+        char key[LEDGER_IDEM_KEY_BYTES], memo[BILL_MEMO_BYTES];
+        bill_entry_text(OWNER_UNIT, m[i].unit_id, m[i].sum.bill_id, month, key, memo);
         int64_t entry = 0;
-        if (total) {
-            ledger_posting p[2] = {{accounts[a++], total, month}, {*pool, -total, month}};
-            char key[LEDGER_IDEM_KEY_BYTES], memo[BILL_MEMO_BYTES];
-            bill_entry_text(OWNER_UNIT, m[i].unit_id, m[i].sum.bill_id, month, key, memo);
-            k = ledger_post_new(ctx->tx, key, ctx->business_date, "contrib_assess", memo, p, 2, ctx->now_ms,
-                                &entry, err);
-        }
-        if (!k) k = bill_totals(ctx, &m[i].sum, entry, err);
+        k = ledger_batch_post(lb, key, ctx->business_date, "contrib_assess", memo, p, 2, ctx->now_ms, &entry, err);
     }
+    if (k) ledger_batch_abort(lb);
+    else k = ledger_batch_end(lb, err);
+    if (!k)
+        k = store_exec(ctx->tx, STORE_Q_CONTRIB_BILLS_ENTRY_SET, err, "iii", m[0].sum.bill_id,
+                       m[ch->made.n - 1].sum.bill_id, (int64_t)month);
     return k;
 }
 
