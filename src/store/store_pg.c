@@ -955,6 +955,7 @@ static int64_t pg_changes(store_tx *tx) {
 typedef struct pg_bulk {
     struct store_bulk base;
     sbuf data;               /* the rows in COPY's text format */
+    sbuf literal[STORE_BULK_COLS_MAX];   /* the literal columns' values as COPY text, made once */
     char copy_sql[STORE_BULK_COLS_MAX * (STORE_BULK_NAME_BYTES + 2) + 2 * STORE_BULK_NAME_BYTES];
 } pg_bulk;
 
@@ -962,6 +963,7 @@ typedef struct pg_bulk {
  * line ends escaped. */
 static void copy_value(sbuf *b, const char *v) {
     if (!v) { sb_add(b, "\\N", 2); return; }
+    if (!strpbrk(v, "\\\t\n\r")) { sb_add(b, v, strlen(v)); return; }
     for (const char *p = v; *p; p++) {
         const char *esc = *p == '\\' ? "\\\\" : *p == '\t' ? "\\t" : *p == '\n' ? "\\n" : *p == '\r' ? "\\r" : NULL;
         if (esc) sb_add(b, esc, 2);
@@ -993,6 +995,10 @@ static err_kind pg_bulk_begin(store_tx *base, const store_insert_shape *sh, stor
     for (int c = 0; c < sh->ncols && n < sizeof b->copy_sql; c++)
         n += (size_t)snprintf(b->copy_sql + n, sizeof b->copy_sql - n, "%s%s", c ? ", " : "", sh->cols[c]);
     if (n < sizeof b->copy_sql) snprintf(b->copy_sql + n, sizeof b->copy_sql - n, ") FROM STDIN");
+    for (int c = 0; c < sh->ncols; c++) {
+        sb_add(&b->literal[c], "", 0);
+        if (!sh->param[c]) copy_literal(&b->literal[c], sh->literal[c]);
+    }
     *out = &b->base;
     return ERR_OK;
 }
@@ -1018,7 +1024,7 @@ static err_kind pg_bulk_row(store_bulk *base, err_detail *err) {
     for (int c = 0; c < sh->ncols; c++) {
         if (c) sb_add(&b->data, "\t", 1);
         if (!sh->param[c]) {
-            copy_literal(&b->data, sh->literal[c]);
+            sb_add(&b->data, b->literal[c].p, b->literal[c].n);
             continue;
         }
         const store_bulk_val *v = &base->row[sh->param[c] - 1];
@@ -1061,6 +1067,7 @@ static err_kind pg_bulk_end(store_bulk *base, bool write, err_detail *err) {
     if (write && tx->failed) k = tx_failed(tx, err);
     else if (write && b->data.n) k = bulk_copy(tx, b, err);
     free(b->data.p);
+    for (int c = 0; c < STORE_BULK_COLS_MAX; c++) free(b->literal[c].p);
     free(b);
     return k;
 }
