@@ -157,12 +157,17 @@ typedef struct sbuf {
     size_t n, cap;
 } sbuf;
 
-static void sb_add(sbuf *b, const char *s, size_t n) {
+/* Room for n more bytes (and the terminating zero). */
+static void sb_reserve(sbuf *b, size_t n) {
     if (b->n + n + 1 > b->cap) {
         b->cap = (b->n + n + 1) * 2;
         b->p = realloc(b->p, b->cap);
         if (!b->p) abort();
     }
+}
+
+static void sb_add(sbuf *b, const char *s, size_t n) {
+    sb_reserve(b, n);
     memcpy(b->p + b->n, s, n);
     b->n += n;
     b->p[b->n] = 0;
@@ -921,7 +926,13 @@ static int64_t pg_col_int(store_stmt *base, int col) {
     const char *v = PQgetvalue(st->res, st->row, col);
     if (v[0] == 't' && !v[1]) return 1;      /* a boolean expression */
     if (v[0] == 'f' && !v[1]) return 0;
-    return strtoll(v, NULL, 10);
+    /* plain digits by hand (the run reads millions); anything else, or
+     * more digits than surely fit, by strtoll */
+    uint64_t u = 0;
+    int i = v[0] == '-';
+    for (; v[i] >= '0' && v[i] <= '9' && i < 18; i++) u = u * 10 + (uint64_t)(v[i] - '0');
+    if (v[i] || i == (v[0] == '-')) return strtoll(v, NULL, 10);
+    return v[0] == '-' ? -(int64_t)u : (int64_t)u;
 }
 
 static const char *pg_col_text(store_stmt *base, int col) {
@@ -1021,6 +1032,7 @@ static err_kind pg_bulk_row(store_bulk *base, err_detail *err) {
     (void)err;
     pg_bulk *b = (pg_bulk *)base;
     const store_insert_shape *sh = &base->shape;
+    sb_reserve(&b->data, (size_t)sh->ncols * (STORE_BULK_NAME_BYTES + PG_NUM_BYTES));
     for (int c = 0; c < sh->ncols; c++) {
         if (c) sb_add(&b->data, "\t", 1);
         if (!sh->param[c]) {
