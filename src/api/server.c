@@ -1,6 +1,8 @@
 #include <arpa/inet.h>
 #include <limits.h>
+#include <malloc.h>
 #include <microhttpd.h>
+#include <stdatomic.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,7 @@ struct api_server {
     ratelimit *signin_limit;   /* NULL: sign-in not limited per address */
     api_proxies proxies;       /* whose X-Forwarded-For is believed */
     audit_writer *auditw;      /* NULL in process: read audits written at once */
+    _Atomic int64_t trimmed_ms; /* when free memory was last given back */
     char *web_dir;
     date_days as_of;
     bool quiet;
@@ -90,7 +93,7 @@ static const char *bearer_of(struct MHD_Connection *c) {
     return h + 7;
 }
 
-enum { SEND_GUESS_BYTES = 8192 };
+enum { SEND_GUESS_BYTES = 8192, TRIM_INTERVAL_MS = 1000 };
 
 static enum MHD_Result send_resp(struct MHD_Connection *c, req_state *rs, api_resp *resp) {
     int status = resp->status ? resp->status : 200;
@@ -446,11 +449,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return finish(s, c, rs, method, url);
 }
 
+/* Each worker thread's malloc arena keeps the free memory of its busiest
+ * moment; given back once a second (on whichever thread finishes a request
+ * first), the resident size stays where the live memory is. One arena for
+ * all threads did the same but halved the rate: the threads queued on its
+ * lock. */
+static void trim_now_and_then(api_server *s) {
+    int64_t now = clock_now_ms(), last = atomic_load(&s->trimmed_ms);
+    if (now - last < TRIM_INTERVAL_MS || !atomic_compare_exchange_strong(&s->trimmed_ms, &last, now)) return;
+    malloc_trim(0);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
     req_state *rs = *con_cls;
     if (rs) arena_destroy(rs->ar);
     *con_cls = NULL;
+    trim_now_and_then(cls);
 }
 
 /* MHD's own unescaping, except that a %00 becomes a backslash: a NUL would

@@ -1,8 +1,6 @@
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "api/api.h"
 #include "base/log.h"
@@ -17,16 +15,6 @@ static err_kind prepare_db(cli_env *env, err_detail *err) {
     k = cli_env_begin(env, err);
     if (!k) k = cli_env_end(env, catalog_load(env->ctx.tx, &n, err), err);
     return k;
-}
-
-/* One malloc arena per two processors instead of glibc's eight per
- * processor: with the audit writer and reads running side by side, each
- * thread's heap kept its own high-water mark, and the resident size grew by
- * a fifth over the first hundred thousand requests (on 2 processors: one
- * arena, +0.2% from 10,000 to 200,000 requests, the rate unchanged). */
-static void malloc_arenas_per_two_processors(void) {
-    long n = sysconf(_SC_NPROCESSORS_ONLN) / 2;
-    mallopt(M_ARENA_MAX, n > 1 ? (int)n : 1);
 }
 
 int cmd_serve(cli_opts *o) {
@@ -54,7 +42,6 @@ int cmd_serve(cli_opts *o) {
         }
         signin_rate = (int)v;
     }
-    malloc_arenas_per_two_processors();
     cli_env env;
     err_detail err = {0};
     if (cli_env_open(o, true, &env, &err)) return cli_fail(&err);
