@@ -34,6 +34,8 @@ typedef struct api_config {
     int signin_per_minute;     /* sign-in attempts an address gains a minute; 0: no limit */
     int signin_burst;          /* and may spend at once (0: LIMIT_SIGNIN_BURST) */
     const char *trusted_proxies; /* "ADDR,ADDR": whose X-Forwarded-For names the client (api/clientaddr.h) */
+    store *audit_store;        /* where reads' audit rows go; NULL: the server's own store. A node
+                                  serving reads from a replica names the primary (docs/scaling.md) */
 } api_config;
 
 typedef struct api_server api_server;

@@ -530,7 +530,7 @@ err_kind api_server_start(const api_config *cfg, store *st, const policy *pol,
         *out = s;
         return ERR_OK;
     }
-    k = audit_writer_start(st, &s->auditw, err);
+    k = audit_writer_start(cfg->audit_store ? cfg->audit_store : st, &s->auditw, err);
     if (k) {
         api_server_stop(s);
         return k;

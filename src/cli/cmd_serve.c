@@ -18,7 +18,7 @@ static err_kind prepare_db(cli_env *env, err_detail *err) {
 }
 
 int cmd_serve(cli_opts *o) {
-    static const char *const allowed[] = {"threads", "signin-rate", "trust-proxy", NULL};
+    static const char *const allowed[] = {"threads", "signin-rate", "trust-proxy", "audit-db", NULL};
     if (!cli_only(o, allowed)) return 2;
     int threads = 4;
     const char *t = cli_opt(o, "threads");
@@ -54,11 +54,19 @@ int cmd_serve(cli_opts *o) {
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);   /* workers inherit the mask; we wait below */
+    /* A node serving reads from a replica writes their audit rows to the primary. */
+    const char *audit_db = cli_opt(o, "audit-db");
+    store *audit_st = NULL;
+    if (audit_db && store_open(audit_db, &audit_st, &err)) {
+        cli_env_close(&env);
+        return cli_fail(&err);
+    }
     api_config cfg = {.listen = o->listen, .web_dir = o->web_dir, .as_of = o->as_of,
                       .threads = threads, .signin_per_minute = signin_rate,
-                      .trusted_proxies = cli_opt(o, "trust-proxy")};
+                      .trusted_proxies = cli_opt(o, "trust-proxy"), .audit_store = audit_st};
     api_server *srv;
     if (api_server_start(&cfg, env.st, env.pol, env.cal, &srv, &err)) {
+        store_close(audit_st);
         cli_env_close(&env);
         return cli_fail(&err);
     }
@@ -78,6 +86,7 @@ int cmd_serve(cli_opts *o) {
     sigwait(&set, &sig);
     log_msg(LOG_INFO, "stopping on signal %d", sig);
     api_server_stop(srv);
+    store_close(audit_st);
     cli_env_close(&env);
     return 0;
 }

@@ -277,17 +277,9 @@ static void *reader(void *arg) {
 }
 
 static int64_t read_rows_of_a(void) {
-    char path[96];
-    snprintf(path, sizeof path, "/api/v1/audit?target=person:%lld&limit=%d", (long long)pid_a, 200);
-    tu_resp r = call("GET", admin, "%s", path);
-    tu_expect(&r, 200, NULL);
-    int64_t n = 0;
-    size_t i;
-    json_t *it;
-    json_array_foreach(json_object_get(r.json, "items"), i, it)
-        if (strcmp(json_string_value(json_object_get(it, "action")), "person.read") == 0) n++;
-    tu_resp_free(&r);
-    return n;
+    char target[48];
+    snprintf(target, sizeof target, "person:%lld", (long long)pid_a);
+    return tu_audit_rows(srv, admin, target, "person.read");
 }
 
 static void concurrent_reads_each_on_the_trail(void **state) {

@@ -338,6 +338,20 @@ bool tu_has_rule(const tu_resp *r, const char *code) {
     return false;
 }
 
+int64_t tu_audit_rows(tu_server *s, const char *admin_token, const char *target, const char *action) {
+    char path[256];
+    snprintf(path, sizeof path, "/api/v1/audit?limit=1000%s%s", target ? "&target=" : "", target ? target : "");
+    tu_resp r = tu_http(s, "GET", path, admin_token, NULL, NULL);
+    tu_expect(&r, 200, NULL);
+    int64_t n = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(r.json, "items"), i, it)
+        if (strcmp(json_string_value(json_object_get(it, "action")), action) == 0) n++;
+    tu_resp_free(&r);
+    return n;
+}
+
 const demo_login *tu_demo_login(const char *role, int nth) {
     for (int i = 0, left = nth; i < demo_login_count; i++)
         if (strcmp(demo_logins[i].role, role) == 0 && left-- == 0) return &demo_logins[i];

@@ -97,6 +97,9 @@ void tu_resp_free(tu_resp *r);
 void tu_expect(const tu_resp *r, long status, const char *code);
 /* The error's rules include one with this code. */
 bool tu_has_rule(const tu_resp *r, const char *code);
+/* Rows of the audit trail with this action (about target when not NULL), as
+ * an administrator's list shows them (the newest 1000). */
+int64_t tu_audit_rows(tu_server *s, const char *admin_token, const char *target, const char *action);
 /* The nth demo account of a role ("person", "unit", "staff"), svc/demo.h. */
 struct demo_login;
 const struct demo_login *tu_demo_login(const char *role, int nth);
