@@ -93,7 +93,7 @@ static const char *bearer_of(struct MHD_Connection *c) {
     return h + 7;
 }
 
-enum { SEND_GUESS_BYTES = 8192, TRIM_INTERVAL_MS = 1000 };
+enum { TRIM_INTERVAL_MS = 1000 };
 
 static enum MHD_Result send_resp(struct MHD_Connection *c, req_state *rs, api_resp *resp) {
     int status = resp->status ? resp->status : 200;
@@ -101,13 +101,8 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, req_state *rs, api_re
     /* Bodies are in the request's arena (or static), which lives until MHD
      * has sent them (on_completed): no copy. */
     if (resp->body) {
-        size_t cap = SEND_GUESS_BYTES;
-        char *text = arena_alloc(rs->ar, cap);
-        size_t n = json_dumpb(resp->body, text, cap, JSON_COMPACT);
-        if (n > cap) {   /* most answers fit the guess: dumped once */
-            text = arena_alloc(rs->ar, n);
-            n = json_dumpb(resp->body, text, n, JSON_COMPACT);
-        }
+        size_t n = 0;
+        char *text = jsonx_dump_compact(resp->body, rs->ar, &n);
         json_decref(resp->body);
         resp->body = NULL;
         r = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_PERSISTENT);

@@ -1,5 +1,8 @@
 #include "base/jsonx.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "base/limits.h"
@@ -178,4 +181,119 @@ json_t *jsonx_month_new(month_ym m) {
     char b[MONTH_STR_BYTES];
     month_format(m, b);
     return json_string(b);
+}
+
+/* ---- compact dump ---- */
+
+typedef struct jbuf {
+    arena *ar;
+    char *p;
+    size_t n, cap;
+} jbuf;
+
+static void jb_room(jbuf *b, size_t more) {
+    if (b->n + more + 1 <= b->cap) return;
+    size_t cap = b->cap ? b->cap : 1024;
+    while (cap < b->n + more + 1) cap *= 2;
+    char *p = arena_alloc(b->ar, cap);
+    if (b->n) memcpy(p, b->p, b->n);
+    b->p = p;
+    b->cap = cap;
+}
+
+static void jb_put(jbuf *b, const char *s, size_t n) {
+    jb_room(b, n);
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+}
+
+static void jb_char(jbuf *b, char c) {
+    jb_room(b, 1);
+    b->p[b->n++] = c;
+}
+
+/* As jansson escapes without JSON_ENSURE_ASCII or JSON_ESCAPE_SLASH: the
+ * quote, the backslash and control bytes; UTF-8 as it is. */
+static void dump_string(jbuf *b, const char *s, size_t len) {
+    jb_char(b, '"');
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        jb_put(b, s + run, i - run);
+        run = i + 1;
+        char esc[8];
+        switch (c) {
+        case '"': jb_put(b, "\\\"", 2); break;
+        case '\\': jb_put(b, "\\\\", 2); break;
+        case '\b': jb_put(b, "\\b", 2); break;
+        case '\f': jb_put(b, "\\f", 2); break;
+        case '\n': jb_put(b, "\\n", 2); break;
+        case '\r': jb_put(b, "\\r", 2); break;
+        case '\t': jb_put(b, "\\t", 2); break;
+        default:
+            snprintf(esc, sizeof esc, "\\u%04X", c);
+            jb_put(b, esc, 6);
+        }
+    }
+    jb_put(b, s + run, len - run);
+    jb_char(b, '"');
+}
+
+static void dump_int(jbuf *b, json_int_t v) {
+    char tmp[24];
+    int i = (int)sizeof tmp;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;   /* INT64_MIN too */
+    do {
+        tmp[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) tmp[--i] = '-';
+    jb_put(b, tmp + i, sizeof tmp - (size_t)i);
+}
+
+static void dump_value(jbuf *b, const json_t *v) {
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        jb_char(b, '{');
+        bool first = true;
+        for (void *it = json_object_iter((json_t *)v); it; it = json_object_iter_next((json_t *)v, it)) {
+            if (!first) jb_char(b, ',');
+            first = false;
+            dump_string(b, json_object_iter_key(it), json_object_iter_key_len(it));
+            jb_char(b, ':');
+            dump_value(b, json_object_iter_value(it));
+        }
+        jb_char(b, '}');
+        break;
+    }
+    case JSON_ARRAY:
+        jb_char(b, '[');
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            if (i) jb_char(b, ',');
+            dump_value(b, json_array_get(v, i));
+        }
+        jb_char(b, ']');
+        break;
+    case JSON_STRING: dump_string(b, json_string_value(v), json_string_length(v)); break;
+    case JSON_INTEGER: dump_int(b, json_integer_value(v)); break;
+    case JSON_REAL: {   /* rare (timings): jansson's own digits */
+        char *r = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+        if (r) jb_put(b, r, strlen(r));
+        free(r);
+        break;
+    }
+    case JSON_TRUE: jb_put(b, "true", 4); break;
+    case JSON_FALSE: jb_put(b, "false", 5); break;
+    case JSON_NULL: jb_put(b, "null", 4); break;
+    }
+}
+
+char *jsonx_dump_compact(const json_t *v, arena *ar, size_t *len_out) {
+    jbuf b = {.ar = ar};
+    jb_room(&b, 4096);
+    dump_value(&b, v);
+    b.p[b.n] = 0;
+    *len_out = b.n;
+    return b.p;
 }

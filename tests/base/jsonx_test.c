@@ -1,3 +1,5 @@
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/jsonx.h"
@@ -127,12 +129,87 @@ static void depth_limited(void **state) {
     assert_string_equal(e.code, "json_too_deep");
 }
 
+/* ---- the compact dump: byte for byte jansson's ---- */
+
+static void same_as_jansson(const json_t *v) {
+    arena *ar = arena_create(1024);
+    size_t n = 0;
+    char *mine = jsonx_dump_compact(v, ar, &n);
+    char *theirs = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    assert_non_null(theirs);
+    if (strlen(theirs) != n || strcmp(mine, theirs) != 0) fail_msg("mine   %s\ntheirs %s", mine, theirs);
+    free(theirs);
+    arena_destroy(ar);
+}
+
+static void dump_edges(void **state) {
+    json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:f, s:f, s:b, s:b, s:n, s:[], s:{}, s:[i, [s], {}]}",
+                          "plain", "abc", "escapes", "q\"b\\s/\b\f\n\r\t\x01\x1f\x7f", "max",
+                          (json_int_t)INT64_MAX, "min", (json_int_t)INT64_MIN, "zero", (json_int_t)0, "real",
+                          2.465, "whole", 3.0, "t", 1, "f", 0, "nil", "empty_array", "empty_object", "nested",
+                          -7, "中文 ✓ 😀");
+    json_object_set_new(o, "key \"quoted\"\n", json_string("v"));
+    json_object_setn_new(o, "nul\0key", 7, json_integer(1));
+    json_object_set_new(o, "", json_stringn("a\0b", 3));
+    same_as_jansson(o);
+    json_decref(o);
+    json_t *scalars[] = {json_integer(-1), json_string(""), json_null(), json_true(), json_array(), json_real(-0.5)};
+    for (size_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++) {
+        same_as_jansson(scalars[i]);
+        json_decref(scalars[i]);
+    }
+}
+
+/* xorshift64: a fixed sequence, so a failure repeats. */
+static uint64_t next_rand(uint64_t *s) {
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static json_t *random_value(uint64_t *s, int depth) {
+    static const char *const texts[] = {"", "a", "账户", "x\"y", "\\", "\n\t", "\x02", "end/", "é€😀"};
+    switch (next_rand(s) % (depth > 3 ? 5 : 7)) {
+    case 0: return json_integer((json_int_t)(next_rand(s) % 2000001) - 1000000);
+    case 1: return json_string(texts[next_rand(s) % (sizeof texts / sizeof texts[0])]);
+    case 2: return next_rand(s) % 2 ? json_true() : json_false();
+    case 3: return json_null();
+    case 4: return json_integer((json_int_t)next_rand(s));
+    case 5: {
+        json_t *a = json_array();
+        for (uint64_t i = next_rand(s) % 5; i > 0; i--) json_array_append_new(a, random_value(s, depth + 1));
+        return a;
+    }
+    default: {
+        json_t *o = json_object();
+        for (uint64_t i = next_rand(s) % 6; i > 0; i--) {
+            char key[32];
+            snprintf(key, sizeof key, "%s%u", texts[next_rand(s) % (sizeof texts / sizeof texts[0])],
+                     (unsigned)(next_rand(s) % 50));
+            json_object_set_new(o, key, random_value(s, depth + 1));
+        }
+        return o;
+    }
+    }
+}
+
+static void dump_random_trees(void **state) {
+    uint64_t seed = 0x9e3779b97f4a7c15u;
+    for (int i = 0; i < 2000; i++) {
+        json_t *v = random_value(&seed, 0);
+        same_as_jansson(v);
+        json_decref(v);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parse_refusals),  cmocka_unit_test(only_named_members),
         cmocka_unit_test(malformed_json_message_is_valid_utf8),
         cmocka_unit_test(typed_getters),   cmocka_unit_test(enums),
         cmocka_unit_test(error_body_shape), cmocka_unit_test(depth_limited),
+        cmocka_unit_test(dump_edges),       cmocka_unit_test(dump_random_trees),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
