@@ -265,12 +265,7 @@ int main(int argc, char **argv) {
     char path[1024];
     snprintf(path, sizeof path, "%s/contrib-bench.db", dir);
     remove(path);
-    err_detail err = {0};
-    if (crypto_init(&err)) bench_die("crypto", err.message);
-    store *st;
-    int applied = 0;
-    if (store_open(path, &st, &err) || store_migrate(st, &applied, &err)) bench_die("migrate", err.message);
-    store_close(st);
+    park_db_prepare(path);
 
     double t = bench_now_s();
     build_park(path, persons, units);

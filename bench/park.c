@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 
+#include "base/crypto.h"
 #include "base/workday.h"
 #include "common.h"
 #include "policy/policy.h"
@@ -72,4 +73,13 @@ double park_month_run(const char *db, const char *src_dir, int chunk, batch_prog
     policy_destroy(pol);
     workday_destroy(cal);
     return secs;
+}
+
+void park_db_prepare(const char *db) {
+    err_detail err = {0};
+    if (crypto_init(&err)) bench_die("crypto", err.message);
+    store *st;
+    int applied = 0;
+    if (store_open(db, &st, &err) || store_migrate(st, &applied, &err)) bench_die("migrate", err.message);
+    store_close(st);
 }

@@ -28,6 +28,9 @@ typedef struct park_sink {
 
 void park_generate(long persons, long units, const park_sink *sink);
 
+/* Readies db (a path or a URL) for the park: crypto, then the migrations. */
+void park_db_prepare(const char *db);
+
 /* The month 2026-11 assessed and posted on the park through the real
  * services (contrib_month_run) on db (a path or a URL), with the policy of
  * src_dir. Answers wall seconds; *cpu_s_out the processor seconds and

@@ -296,12 +296,7 @@ int main(int argc, char **argv) {
     exec_sql(admin, sql);
     char *url = store_url_with_database(server, name);
 
-    err_detail err = {0};
-    if (crypto_init(&err)) bench_die("crypto", err.message);
-    store *st;
-    int applied = 0;
-    if (store_open(url, &st, &err) || store_migrate(st, &applied, &err)) bench_die("migrate", err.message);
-    store_close(st);
+    park_db_prepare(url);
 
     double t = bench_now_s();
     build_park(url, persons, units);

@@ -28,6 +28,7 @@ struct api_server {
     ratelimit *signin_limit;   /* NULL: sign-in not limited per address */
     api_proxies proxies;       /* whose X-Forwarded-For is believed */
     audit_writer *auditw;      /* NULL in process: read audits written at once */
+    store *audit_st;           /* where they go: st, or the primary a replica node names */
     _Atomic int64_t trimmed_ms; /* when free memory was last given back */
     char *web_dir;
     date_days as_of;
@@ -273,7 +274,7 @@ void api_server_handle(api_server *s, api_req *req, int route, const char *clien
     audit_later later = {0};
     run_route(s, req, &api_routes[route], resp, &later);
     err_detail err = {0};
-    if (audit_later_write(s->st, &later, &err)) audit_refused(resp, &err);
+    if (audit_later_write(s->audit_st, &later, &err)) audit_refused(resp, &err);
 }
 
 void api_server_prepare(api_server *s, api_req *req, arena *ar, const char *request_id) {
@@ -345,7 +346,7 @@ static void wait_for_audit(api_server *s, struct MHD_Connection *c, req_state *r
     memset(rs->audit_err, 0, sizeof *rs->audit_err);
     MHD_suspend_connection(c);
     if (audit_later_queue(s->auditw, &rs->later, audit_written, rs)) return;
-    rs->audit_k = audit_later_write(s->st, &rs->later, rs->audit_err);
+    rs->audit_k = audit_later_write(s->audit_st, &rs->later, rs->audit_err);
     MHD_resume_connection(c);
 }
 
@@ -512,6 +513,7 @@ err_kind api_server_start(const api_config *cfg, store *st, const policy *pol,
         return k;
     }
     s->st = st;
+    s->audit_st = cfg->audit_store ? cfg->audit_store : st;
     s->pol = pol;
     s->cal = cal;
     s->as_of = cfg->as_of;
@@ -525,7 +527,7 @@ err_kind api_server_start(const api_config *cfg, store *st, const policy *pol,
         *out = s;
         return ERR_OK;
     }
-    k = audit_writer_start(cfg->audit_store ? cfg->audit_store : st, &s->auditw, err);
+    k = audit_writer_start(s->audit_st, &s->auditw, err);
     if (k) {
         api_server_stop(s);
         return k;
