@@ -8,7 +8,7 @@
 static api_proxies proxies(const char *list) {
     api_proxies p;
     err_detail err = {0};
-    if (api_proxies_parse(list, &p, &err)) fail_msg("%s: %s", list, err.message);
+    if (api_proxies_parse(list, &p, &err)) fail_msg("%s: %s", list ? list : "(none)", err.message);
     return p;
 }
 

@@ -64,7 +64,8 @@ static size_t keep(char *p, size_t size, size_t n, void *arg) {
 /* A valid resident ID unique to (round, writer, i). */
 static void id_of(int round, int w, int i, char out[19]) {
     char d17[18];
-    snprintf(d17, sizeof d17, "320571%04d%02d%02d%03d", 1960 + round, w + 1, 1 + i / 100, i % 1000);
+    snprintf(d17, sizeof d17, "320571%04u%02u%02u%03u", (unsigned)(1960 + round) % 10000u,
+             (unsigned)(w + 1) % 100u, (unsigned)(1 + i / 100) % 100u, (unsigned)i % 1000u);
     snprintf(out, 19, "%s%c", d17, idno_resident_check_char(d17));
 }
 

@@ -19,9 +19,7 @@ static int64_t unit_a_id, unit_b_id;
 static int id_seq;
 
 static void make_id(const char *area, const char *ymd, char sex, char out[19]) {
-    char d17[18];
-    snprintf(d17, sizeof d17, "%s%s%03d", area, ymd, (id_seq++ % 400) * 2 + (sex == 'M' ? 1 : 2));
-    snprintf(out, 19, "%s%c", d17, idno_resident_check_char(d17));
+    tu_id_number(area, ymd, (unsigned)((id_seq++ % 400) * 2 + (sex == 'M' ? 1 : 2)), out);
 }
 
 /* A person (and, with `id_out`, their account) written straight into the

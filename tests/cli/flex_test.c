@@ -52,9 +52,7 @@ static void expect(const char *args, int code, const char *part) {
 }
 
 static void make_id(const char *ymd, char sex, char out[19]) {
-    char d17[18];
-    snprintf(d17, sizeof d17, "320571%s%03d", ymd, (id_seq++ % 400) * 2 + (sex == 'M' ? 1 : 2));
-    snprintf(out, 19, "%s%c", d17, idno_resident_check_char(d17));
+    tu_id_number("320571", ymd, (unsigned)((id_seq++ % 400) * 2 + (sex == 'M' ? 1 : 2)), out);
 }
 
 static void add_person(const char *birth, char sex, const char *hukou, char id[19]) {

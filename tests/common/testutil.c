@@ -203,6 +203,12 @@ month_ym tu_month(const char *s) {
     return x;
 }
 
+void tu_id_number(const char *area6, const char *birth8, unsigned order, char out[19]) {
+    char d17[18];
+    snprintf(d17, sizeof d17, "%.6s%.8s%03u", area6, birth8, order % 1000u);
+    snprintf(out, 19, "%s%c", d17, idno_resident_check_char(d17));
+}
+
 const char *tu_resident_id(const char *birth8, const char *order3) {
     static char ids[16][19];
     static int next;

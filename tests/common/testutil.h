@@ -50,6 +50,9 @@ month_ym tu_month(const char *s);
 /* A resident ID of the park's area (320571), born birth8 ("YYYYMMDD"), order
  * order3 ("001"), with its check character; a static buffer rotated over 16 slots. */
 const char *tu_resident_id(const char *birth8, const char *order3);
+/* A valid resident ID of the area (6 digits), the birth date (yyyymmdd) and
+ * the order code (its last 3 digits; odd for men, even for women). */
+void tu_id_number(const char *area6, const char *birth8, unsigned order, char out[19]);
 
 /* The engine the tests run on: PostgreSQL when SIPF_TEST_DB_URL names a
  * server (postgres://.../postgres), else SQLite. "postgres" or "sqlite". */

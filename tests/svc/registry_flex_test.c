@@ -18,10 +18,7 @@ static int id_seq;
 /* A valid resident-ID-shaped number: area, birth (yyyymmdd), an order code
  * of the right parity (odd men, even women) and the GB 11643 check. */
 static void make_id(const char *area, const char *ymd, char sex, char out[19]) {
-    char d17[18];
-    int n = id_seq++ % 400;
-    snprintf(d17, sizeof d17, "%s%s%03d", area, ymd, n * 2 + (sex == 'M' ? 1 : 2));
-    snprintf(out, 19, "%s%c", d17, idno_resident_check_char(d17));
+    tu_id_number(area, ymd, (unsigned)((id_seq++ % 400) * 2 + (sex == 'M' ? 1 : 2)), out);
 }
 
 typedef struct pspec {
