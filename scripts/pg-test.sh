@@ -5,11 +5,17 @@
 #                                  server on a free port of 127.0.0.1 with its
 #                                  socket in DIR, trust authentication; prints
 #                                  the URL (postgres://...) on stdout
-#   scripts/pg-test.sh stop DIR    stops it and removes DIR
+#   scripts/pg-test.sh stop DIR    stops it (and its standby) and removes DIR
 #   scripts/pg-test.sh run CMD...  starts one in a fresh temporary directory,
 #                                  runs CMD with SIPF_TEST_DB_URL set to its
 #                                  URL, stops and removes it on exit (also on
-#                                  failure or interrupt); exits with CMD's code
+#                                  failure or interrupt); exits with CMD's code.
+#                                  With SIPF_PG_REPLICA=1 it also makes a
+#                                  streaming standby of it (pg_basebackup, in
+#                                  the same directory, on its own free port)
+#                                  and sets SIPF_TEST_REPLICA_URL to its URL
+#
+# SIPF_PG_DURABLE=1 (the benchmarks) runs the servers with fsync on.
 #
 # initdb refuses to run as root: as root the server runs as the `postgres`
 # user (created by the Debian package), and DIR is handed to it.
@@ -33,6 +39,34 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
+# The -c options of every server here (a standby needs the primary's
+# max_connections at least). Tests run without durability (nothing here
+# survives the run). The benchmark sets SIPF_PG_DURABLE=1: fsync and full
+# pages on, commits not waited for, as SQLite's WAL with synchronous=NORMAL.
+server_options() {
+    local fsync=off
+    [ "${SIPF_PG_DURABLE:-0}" = 1 ] && fsync=on
+    echo "-c fsync=$fsync -c synchronous_commit=off -c full_page_writes=$fsync \
+          -c max_connections=200 -c shared_buffers=128MB"
+}
+
+# Starts the server of data directory DATA, logging to LOG, on a free port of
+# 127.0.0.1 with its socket in DIR (another process may take the free port
+# first: three tries); prints the port.
+serve() {
+    local bin=$1 dir=$2 data=$3 log=$4 port tries=0
+    while :; do
+        port=$(free_port)
+        if as_owner "$bin/pg_ctl" -D "$data" -l "$log" -w -t 30 start \
+            -o "-h 127.0.0.1 -p $port -k $dir $(server_options)" >/dev/null 2>&1; then
+            echo "$port"
+            return 0
+        fi
+        tries=$((tries + 1))
+        if [ $tries -ge 3 ]; then cat "$log" >&2; return 1; fi
+    done
+}
+
 start() {
     local dir=$1 bin port
     bin=$(pg_bin)
@@ -41,23 +75,7 @@ start() {
     if [ "$(id -u)" = 0 ]; then chown postgres: "$dir"; chmod 700 "$dir"; fi
     as_owner "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 \
         --no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; return 1; }
-    # Tests run without durability (nothing here survives the run). The
-    # benchmark sets SIPF_PG_DURABLE=1: fsync and full pages on, commits not
-    # waited for, as SQLite's WAL with synchronous=NORMAL.
-    local fsync=off sync_commit=off
-    [ "${SIPF_PG_DURABLE:-0}" = 1 ] && fsync=on
-    local tries=0
-    while :; do
-        port=$(free_port)
-        if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start \
-            -o "-h 127.0.0.1 -p $port -k $dir -c fsync=$fsync -c synchronous_commit=$sync_commit \
-                -c full_page_writes=$fsync -c max_connections=200 -c shared_buffers=128MB" \
-            >/dev/null 2>&1; then
-            break
-        fi
-        tries=$((tries + 1))
-        if [ $tries -ge 3 ]; then cat "$dir/server.log" >&2; return 1; fi
-    done
+    port=$(serve "$bin" "$dir" "$dir/data" "$dir/server.log") || return 1
     echo "$port" >"$dir/port"
     # The socket directory must be reachable by the client when it is not
     # the owner (root reaches it anyway; tests connect over TCP).
@@ -65,12 +83,30 @@ start() {
     echo "postgres://postgres@127.0.0.1:$port/postgres"
 }
 
-stop() {
-    local dir=$1 bin
+# A streaming standby of the server start made in DIR, in DIR/standby: a base
+# backup taken over 127.0.0.1 (initdb's pg_hba trusts replication from there;
+# wal_level=replica and max_wal_senders are PostgreSQL's defaults) with the
+# WAL streamed alongside and the standby's settings written (-R), through a
+# replication slot so that the primary keeps whatever WAL the standby has not
+# received yet; started, hot, on its own free port. Prints its URL.
+standby() {
+    local dir=$1 bin port
     bin=$(pg_bin)
-    if [ -d "$dir/data" ]; then
-        as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
-    fi
+    as_owner "$bin/pg_basebackup" -h 127.0.0.1 -p "$(cat "$dir/port")" -U postgres \
+        -D "$dir/standby" -R -X stream -C -S sipf_standby -c fast --no-sync \
+        >"$dir/basebackup.log" 2>&1 || { cat "$dir/basebackup.log" >&2; return 1; }
+    port=$(serve "$bin" "$dir" "$dir/standby" "$dir/standby.log") || return 1
+    echo "postgres://postgres@127.0.0.1:$port/postgres"
+}
+
+stop() {
+    local dir=$1 bin data
+    bin=$(pg_bin)
+    for data in "$dir/standby" "$dir/data"; do
+        if [ -d "$data" ]; then
+            as_owner "$bin/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1 || true
+        fi
+    done
     rm -rf "$dir"
 }
 
@@ -84,6 +120,12 @@ run)
     trap 'exit 130' INT TERM
     url=$(start "$dir")
     echo "pg-test: PostgreSQL at $url" >&2
+    unset SIPF_TEST_REPLICA_URL
+    if [ "${SIPF_PG_REPLICA:-0}" = 1 ]; then
+        SIPF_TEST_REPLICA_URL=$(standby "$dir")
+        export SIPF_TEST_REPLICA_URL
+        echo "pg-test: its streaming standby at $SIPF_TEST_REPLICA_URL" >&2
+    fi
     rc=0
     SIPF_TEST_DB_URL=$url "$@" || rc=$?
     exit $rc

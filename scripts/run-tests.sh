@@ -33,7 +33,8 @@ count
 if [ "${SIPF_TEST_PG:-1}" != 0 ]; then
     echo "== the store and API tests again, on PostgreSQL =="
     rm -f "$build/meson-logs/testlog.json"
-    bash "$here/pg-test.sh" run \
+    # with a streaming standby of the server, for tests/api/replica_test.c
+    SIPF_PG_REPLICA=1 bash "$here/pg-test.sh" run \
         meson test -C "$build" --print-errorlogs --num-processes 2 --suite store --suite api
     pg_rc=$?
     if [ -f "$build/meson-logs/testlog.json" ]; then
