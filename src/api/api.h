@@ -19,6 +19,7 @@
 
 #include "base/arena.h"
 #include "base/err.h"
+#include "base/jsonx.h"
 #include "base/limits.h"
 #include "base/table.h"
 #include "svc/ctx.h"
@@ -107,6 +108,9 @@ err_kind api_body_object(api_req *req, const char *const allowed[], json_t **out
 /* The body as a table: CSV or XLSX by its Content-Type (table_not_supported
  * otherwise), read row by row by base/table. */
 err_kind api_body_table(api_req *req, table *out, err_detail *err);
+/* An answer written as JSON text (base/jsonx's writer), sent as it is. */
+#define API_JSON_TYPE "application/json; charset=utf-8"
+void api_reply_json_text(api_resp *resp, const jsonx_writer *w);
 /* A refused file answers 422 with every bad row, which the platform's error
  * body (ERR_RULES_MAX rules) cannot carry: rolls the file back, records the
  * refusal under action in a transaction of its own (which the server then

@@ -24,20 +24,34 @@ static err_kind query_year(api_req *req, int *year, err_detail *err) {
     return k;
 }
 
+static err_kind balances(api_req *req, api_resp *resp, int64_t person_id, err_detail *err) {
+    jsonx_writer w;
+    err_kind k = account_balances_write(&req->ctx, person_id, &w, err);
+    if (!k) api_reply_json_text(resp, &w);
+    return k;
+}
+
 err_kind h_me_accounts(api_req *req, api_resp *resp, err_detail *err) {
-    return account_balances_json(&req->ctx, req->ctx.actor.person_id, &resp->body, err);
+    return balances(req, resp, req->ctx.actor.person_id, err);
 }
 
 err_kind h_person_accounts(api_req *req, api_resp *resp, err_detail *err) {
     int64_t id;
     err_kind k = path_person(req, &id, err);
-    return k ? k : account_balances_json(&req->ctx, id, &resp->body, err);
+    return k ? k : balances(req, resp, id, err);
+}
+
+static err_kind contributions(api_req *req, api_resp *resp, int64_t person_id, int year, err_detail *err) {
+    jsonx_writer w;
+    err_kind k = account_contributions_write(&req->ctx, person_id, year, &w, err);
+    if (!k) api_reply_json_text(resp, &w);
+    return k;
 }
 
 err_kind h_me_contributions(api_req *req, api_resp *resp, err_detail *err) {
     int year;
     err_kind k = query_year(req, &year, err);
-    return k ? k : account_contributions_json(&req->ctx, req->ctx.actor.person_id, year, &resp->body, err);
+    return k ? k : contributions(req, resp, req->ctx.actor.person_id, year, err);
 }
 
 err_kind h_person_contributions(api_req *req, api_resp *resp, err_detail *err) {
@@ -45,7 +59,7 @@ err_kind h_person_contributions(api_req *req, api_resp *resp, err_detail *err) {
     int year;
     err_kind k = path_person(req, &id, err);
     if (!k) k = query_year(req, &year, err);
-    return k ? k : account_contributions_json(&req->ctx, id, year, &resp->body, err);
+    return k ? k : contributions(req, resp, id, year, err);
 }
 
 err_kind h_interest_settle(api_req *req, api_resp *resp, err_detail *err) {

@@ -27,6 +27,12 @@ err_kind api_body_object(api_req *req, const char *const allowed[], json_t **out
     return ERR_OK;
 }
 
+void api_reply_json_text(api_resp *resp, const jsonx_writer *w) {
+    resp->text = w->p;
+    resp->text_len = w->n;
+    resp->content_type = API_JSON_TYPE;
+}
+
 err_kind api_body_table(api_req *req, table *out, err_detail *err) {
     table_format fmt;
     err_kind k = table_format_from_type(req->content_type, &fmt, err);

@@ -1,5 +1,6 @@
 #include "base/jsonx.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -185,11 +186,7 @@ json_t *jsonx_month_new(month_ym m) {
 
 /* ---- compact dump ---- */
 
-typedef struct jbuf {
-    arena *ar;
-    char *p;
-    size_t n, cap;
-} jbuf;
+typedef jsonx_writer jbuf;   /* the dump and the writer share the buffer and its escaping */
 
 static void jb_room(jbuf *b, size_t more) {
     if (b->n + more + 1 <= b->cap) return;
@@ -296,4 +293,62 @@ char *jsonx_dump_compact(const json_t *v, arena *ar, size_t *len_out) {
     b.p[b.n] = 0;
     *len_out = b.n;
     return b.p;
+}
+
+/* ---- the writer ---- */
+
+void jsonx_w_begin(jsonx_writer *w, arena *ar, size_t cap) {
+    *w = (jsonx_writer){.ar = ar};
+    jb_room(w, cap);
+    w->p[0] = 0;
+}
+
+/* The comma before a member or element, and its key. */
+static void w_member(jsonx_writer *w, const char *key) {
+    if (w->comma) jb_char(w, ',');
+    w->comma = true;
+    if (!key) return;
+    dump_string(w, key, strlen(key));
+    jb_char(w, ':');
+}
+
+void jsonx_w_open(jsonx_writer *w, const char *key, char brace) {
+    assert(brace == '{' || brace == '[');
+    w_member(w, key);
+    jb_char(w, brace);
+    w->comma = false;
+}
+
+void jsonx_w_close(jsonx_writer *w, char brace) {
+    assert(brace == '}' || brace == ']');
+    jb_char(w, brace);
+    w->comma = true;
+    w->p[w->n] = 0;
+}
+
+void jsonx_w_str(jsonx_writer *w, const char *key, const char *s) {
+    w_member(w, key);
+    if (s) dump_string(w, s, strlen(s));
+    else jb_put(w, "null", 4);
+}
+
+void jsonx_w_int(jsonx_writer *w, const char *key, int64_t v) {
+    w_member(w, key);
+    dump_int(w, (json_int_t)v);
+}
+
+void jsonx_w_bool(jsonx_writer *w, const char *key, bool v) {
+    w_member(w, key);
+    if (v) jb_put(w, "true", 4);
+    else jb_put(w, "false", 5);
+}
+
+void jsonx_w_null(jsonx_writer *w, const char *key) {
+    w_member(w, key);
+    jb_put(w, "null", 4);
+}
+
+void jsonx_w_text(jsonx_writer *w, const char *key, const jsonx_writer *text) {
+    w_member(w, key);
+    jb_put(w, text->p, text->n);
 }

@@ -46,4 +46,26 @@ json_t *jsonx_month_new(month_ym m);
  * number with snprintf and was a quarter of a contribution list's cost. */
 char *jsonx_dump_compact(const json_t *v, arena *ar, size_t *len_out);
 
+/* JSON text written as it is made, in the arena, in the bytes
+ * jsonx_dump_compact writes for the same tree (its buffer and escaping):
+ * for the long answers, whose tree of objects cost more than the rows they
+ * came from. A key is NULL for an array's element. p is NUL-terminated
+ * after every close. */
+typedef struct jsonx_writer {
+    arena *ar;
+    char *p;
+    size_t n, cap;
+    bool comma;              /* the next member or element needs one */
+} jsonx_writer;
+
+void jsonx_w_begin(jsonx_writer *w, arena *ar, size_t cap);
+void jsonx_w_open(jsonx_writer *w, const char *key, char brace);   /* '{' or '[' */
+void jsonx_w_close(jsonx_writer *w, char brace);                   /* '}' or ']' */
+void jsonx_w_str(jsonx_writer *w, const char *key, const char *s); /* NULL: null */
+void jsonx_w_int(jsonx_writer *w, const char *key, int64_t v);
+void jsonx_w_bool(jsonx_writer *w, const char *key, bool v);
+void jsonx_w_null(jsonx_writer *w, const char *key);
+/* A value already written by another writer (a closed object or array). */
+void jsonx_w_text(jsonx_writer *w, const char *key, const jsonx_writer *text);
+
 #endif

@@ -472,6 +472,11 @@ err_kind ledger_balance(store_tx *tx, int64_t account_id, money_fen *out, err_de
     return k;
 }
 
+static money_fen natural(ledger_owner owner, const char *kind, int64_t raw) {
+    bool credit_normal = owner == OWNER_POOL || (owner == OWNER_PERSON && !kind_in(kind, person_other_kinds, -1));
+    return credit_normal ? -raw : raw;
+}
+
 err_kind ledger_natural_balance(store_tx *tx, ledger_owner owner, int64_t owner_id,
                                 const char *kind, money_fen *out, err_detail *err) {
     assert(kind_valid(owner, kind) && "account kind does not belong to its owner");
@@ -484,10 +489,37 @@ err_kind ledger_natural_balance(store_tx *tx, ledger_owner owner, int64_t owner_
     bool row = false;
     int64_t raw = 0;   /* an account not opened yet holds nothing */
     k = one_int(st, &row, &raw, err);
+    if (!k) *out = natural(owner, kind, raw);
+    return k;
+}
+
+err_kind ledger_natural_balances(store_tx *tx, ledger_owner owner, int64_t owner_id, const char *const kinds[],
+                                 int n, money_fen out[], err_detail *err) {
+    assert(n >= 1 && n <= LEDGER_BALANCES_KINDS_MAX);
+    store_stmt *st;
+    err_kind k = store_prepare(tx, STORE_Q_LEDGER_ACCOUNT_BALANCES_OF, &st, err);
     if (k) return k;
-    bool credit_normal = owner == OWNER_POOL || (owner == OWNER_PERSON && !kind_in(kind, person_other_kinds, -1));
-    *out = credit_normal ? -raw : raw;
-    return ERR_OK;
+    store_bind_text(st, 1, owner_name(owner));
+    store_bind_int(st, 2, owner_id);
+    for (int i = 0; i < LEDGER_BALANCES_KINDS_MAX; i++) {
+        if (i < n) {
+            assert(kind_valid(owner, kinds[i]) && "account kind does not belong to its owner");
+            store_bind_text(st, 3 + i, kinds[i]);
+        } else {
+            store_bind_null(st, 3 + i);
+        }
+        if (i < n) out[i] = 0;   /* an account not opened yet holds nothing */
+    }
+    bool row = true;
+    while (!k && row) {
+        k = store_step(st, &row, err);
+        if (k || !row) break;
+        const char *kind = store_col_text(st, 0);
+        for (int i = 0; i < n; i++)
+            if (strcmp(kinds[i], kind) == 0) out[i] = natural(owner, kind, store_col_int(st, 1));
+    }
+    store_stmt_done(st);
+    return k;
 }
 
 /* ---- verification ---- */

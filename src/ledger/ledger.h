@@ -80,6 +80,11 @@ err_kind ledger_reverse(store_tx *tx, int64_t entry_id, const char *idem_key,
 err_kind ledger_balance(store_tx *tx, int64_t account_id, money_fen *out, err_detail *err);
 err_kind ledger_natural_balance(store_tx *tx, ledger_owner owner, int64_t owner_id,
                                 const char *kind, money_fen *out, err_detail *err);
+/* The natural balances of n kinds of one owner with one statement (n at
+ * most LEDGER_BALANCES_KINDS_MAX); out[i] is kinds[i]'s, 0 when not opened. */
+enum { LEDGER_BALANCES_KINDS_MAX = 4 };
+err_kind ledger_natural_balances(store_tx *tx, ledger_owner owner, int64_t owner_id, const char *const kinds[],
+                                 int n, money_fen out[], err_detail *err);
 
 typedef struct ledger_verify_result {
     int64_t entries;

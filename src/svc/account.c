@@ -42,6 +42,7 @@
  * "period_not_ended"). */
 #include "svc/account.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -117,21 +118,26 @@ static err_kind year_check(int year, err_detail *err) {
 
 /* ---- balances and credits ---- */
 
-static err_kind balances_array(svc_ctx *ctx, int64_t person_id, json_t *arr, err_detail *err) {
+static err_kind balances_write(svc_ctx *ctx, int64_t person_id, jsonx_writer *w, err_detail *err) {
+    money_fen b[LEDGER_PERSON_KINDS];
+    err_kind k = ledger_natural_balances(ctx->tx, OWNER_PERSON, person_id, ledger_person_kinds,
+                                         LEDGER_PERSON_KINDS, b, err);
+    if (k) return k;
+    jsonx_w_open(w, "accounts", '[');
     for (int i = 0; i < LEDGER_PERSON_KINDS; i++) {
-        money_fen b = 0;
-        err_kind k = ledger_natural_balance(ctx->tx, OWNER_PERSON, person_id,
-                                            ledger_person_kinds[i], &b, err);
-        if (k) return k;
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I}", "kind", ledger_person_kinds[i],
-                                             "insurance", kinds_info[i].insurance, "name_zh",
-                                             kinds_info[i].name_zh, "balance_fen", (json_int_t)b));
+        jsonx_w_open(w, NULL, '{');
+        jsonx_w_str(w, "kind", ledger_person_kinds[i]);
+        jsonx_w_str(w, "insurance", kinds_info[i].insurance);
+        jsonx_w_str(w, "name_zh", kinds_info[i].name_zh);
+        jsonx_w_int(w, "balance_fen", b[i]);
+        jsonx_w_close(w, '}');
     }
+    jsonx_w_close(w, ']');
     return ERR_OK;
 }
 
 /* Newest months first; past LIMIT_QUERY_ROWS_MAX rows the oldest are left out. */
-static err_kind credits_array(svc_ctx *ctx, int64_t person_id, json_t *arr, bool *truncated,
+static err_kind credits_write(svc_ctx *ctx, int64_t person_id, jsonx_writer *w, bool *truncated,
                               err_detail *err) {
     store_stmt *st;
     err_kind k = store_prepare(ctx->tx, STORE_Q_ACCOUNT_CREDITS_BY_MONTH, &st, err);
@@ -139,54 +145,82 @@ static err_kind credits_array(svc_ctx *ctx, int64_t person_id, json_t *arr, bool
     store_bind_int(st, 1, person_id);
     store_bind_int(st, 2, LIMIT_QUERY_ROWS_MAX + 1);
     bool row = true;
+    jsonx_w_open(w, NULL, '[');
     for (int n = 0; !k; n++) {
         k = store_step(st, &row, err);
         if (k || !row) break;
         if (n == LIMIT_QUERY_ROWS_MAX) { *truncated = true; break; }
-        json_array_append_new(arr, json_pack("{s:o, s:s, s:I}", "month",
-            jsonx_month_new((month_ym)store_col_int(st, 0)), "insurance",
-            insurance_of(store_col_text(st, 1)), "amount_fen", (json_int_t)-store_col_int(st, 2)));
+        char month[MONTH_STR_BYTES];
+        month_format((month_ym)store_col_int(st, 0), month);
+        jsonx_w_open(w, NULL, '{');
+        jsonx_w_str(w, "month", month);
+        jsonx_w_str(w, "insurance", insurance_of(store_col_text(st, 1)));
+        jsonx_w_int(w, "amount_fen", -store_col_int(st, 2));
+        jsonx_w_close(w, '}');
     }
+    jsonx_w_close(w, ']');
     store_stmt_done(st);
     return k;
 }
 
-static err_kind interest_array(svc_ctx *ctx, int64_t person_id, json_t *arr, err_detail *err) {
+static err_kind interest_write(svc_ctx *ctx, int64_t person_id, jsonx_writer *w, err_detail *err) {
     store_stmt *st;
     err_kind k = store_prepare(ctx->tx, STORE_Q_ACCOUNT_INTEREST_ROWS, &st, err);
     if (k) return k;
     store_bind_int(st, 1, person_id);
     store_bind_int(st, 2, LIMIT_QUERY_ROWS_MAX);
     bool row = true;
+    jsonx_w_open(w, "interest", '[');
     for (int n = 0; !k && n < LIMIT_QUERY_ROWS_MAX; n++) {
         k = store_step(st, &row, err);
         if (k || !row) break;
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:I}", "date",
-            store_col_text(st, 0), "kind", store_col_text(st, 1), "insurance",
-            insurance_of(store_col_text(st, 2)), "amount_fen", (json_int_t)-store_col_int(st, 3),
-            "entry_id", (json_int_t)store_col_int(st, 4)));
+        jsonx_w_open(w, NULL, '{');
+        jsonx_w_str(w, "date", store_col_text(st, 0));
+        jsonx_w_str(w, "kind", store_col_text(st, 1));
+        jsonx_w_str(w, "insurance", insurance_of(store_col_text(st, 2)));
+        jsonx_w_int(w, "amount_fen", -store_col_int(st, 3));
+        jsonx_w_int(w, "entry_id", store_col_int(st, 4));
+        jsonx_w_close(w, '}');
     }
+    jsonx_w_close(w, ']');
     store_stmt_done(st);
     return k;
 }
 
-err_kind account_balances_json(svc_ctx *ctx, int64_t person_id, json_t **out, err_detail *err) {
+err_kind account_balances_write(svc_ctx *ctx, int64_t person_id, jsonx_writer *out, err_detail *err) {
     err_kind k = visible(ctx, person_id, err);
     if (k) return k;
-    json_t *accounts = json_array(), *credits = json_array(), *interest = json_array();
+    /* The credits come before their truncation mark: written apart, then put in. */
+    jsonx_writer credits;
+    jsonx_w_begin(&credits, ctx->ar, 2048);
     bool truncated = false;
-    k = balances_array(ctx, person_id, accounts, err);
-    if (!k) k = credits_array(ctx, person_id, credits, &truncated, err);
-    if (!k) k = interest_array(ctx, person_id, interest, err);
-    if (!k) k = audit_person(ctx, "person.read", person_id, "accounts", err);
-    if (k) {
-        json_decref(accounts); json_decref(credits); json_decref(interest);
-        return k;
+    jsonx_w_begin(out, ctx->ar, 2048);
+    jsonx_w_open(out, NULL, '{');
+    jsonx_w_int(out, "person_id", person_id);
+    k = balances_write(ctx, person_id, out, err);
+    if (!k) k = credits_write(ctx, person_id, &credits, &truncated, err);
+    if (!k) {
+        jsonx_w_text(out, "monthly_credits", &credits);
+        jsonx_w_bool(out, "monthly_credits_truncated", truncated);
+        k = interest_write(ctx, person_id, out, err);
     }
-    *out = json_pack("{s:I, s:o, s:o, s:b, s:o}", "person_id", (json_int_t)person_id, "accounts",
-                     accounts, "monthly_credits", credits, "monthly_credits_truncated", truncated,
-                     "interest", interest);
-    return ERR_OK;
+    if (!k) k = audit_person(ctx, "person.read", person_id, "accounts", err);
+    if (!k) jsonx_w_close(out, '}');
+    return k;
+}
+
+/* The tree of an answer written as text, for the channels that want one. */
+static json_t *writer_tree(const jsonx_writer *w) {
+    json_t *t = json_loadb(w->p, w->n, 0, NULL);
+    assert(t && "the writer's own text parses");
+    return t;
+}
+
+err_kind account_balances_json(svc_ctx *ctx, int64_t person_id, json_t **out, err_detail *err) {
+    jsonx_writer w;
+    err_kind k = account_balances_write(ctx, person_id, &w, err);
+    if (!k) *out = writer_tree(&w);
+    return k;
 }
 
 /* ---- contribution details ---- */
@@ -197,18 +231,10 @@ static const char *contrib_kind_zh(const char *kind) {
     return "正常缴费";
 }
 
-/* Built member by member without checks: a person reads many rows at once,
- * and json_pack's format parsing and UTF-8 checks were most of their cost.
- * Texts from the store were checked as UTF-8 when they were written. */
-static void put_str(json_t *o, const char *key, const char *v) {
-    json_object_set_new_nocheck(o, key, json_stringn_nocheck(v, strlen(v)));
-}
-
-static void put_int(json_t *o, const char *key, int64_t v) {
-    json_object_set_new_nocheck(o, key, json_integer((json_int_t)v));
-}
-
-static json_t *contribution_row(store_stmt *st) {
+/* Written as JSON text row by row (base/jsonx's writer): a person reads
+ * many rows at once, and a tree of objects for them cost more than the
+ * statement that read them. */
+static void contribution_row(jsonx_writer *w, store_stmt *st) {
     const char *ins = store_col_text(st, 1), *kind = store_col_text(st, 2);
     reg_insurance i = INS_PENSION;
     /* No detail wanted (NULL): an err_detail is 9 KiB to clear for every row. */
@@ -217,27 +243,28 @@ static json_t *contribution_row(store_stmt *st) {
     const char *paid_on = store_col_text(st, 9), *status = store_col_text(st, 8);
     char month[MONTH_STR_BYTES];
     month_format((month_ym)store_col_int(st, 0), month);
-    json_t *o = json_object();
-    put_str(o, "month", month);
-    put_str(o, "insurance", ins);
-    put_str(o, "insurance_zh", ins_zh);
-    put_str(o, "kind", kind);
-    put_str(o, "kind_zh", contrib_kind_zh(kind));
-    json_object_set_new_nocheck(o, "backpay", json_boolean(strcmp(kind, "backpay") == 0));
-    json_object_set_new_nocheck(o, "difference", json_boolean(strcmp(kind, "difference") == 0));
-    json_object_set_new_nocheck(o, "unit_id", unit_id > 0 ? json_integer(unit_id) : json_null());
-    put_str(o, "unit_name", store_col_text(st, 4));
-    put_int(o, "base_fen", store_col_int(st, 5));
-    put_int(o, "unit_fen", store_col_int(st, 6));
-    put_int(o, "personal_fen", store_col_int(st, 7));
-    json_object_set_new_nocheck(o, "paid", json_boolean(strcmp(status, "paid") == 0));
-    put_str(o, "bill_status", status);
-    json_object_set_new_nocheck(o, "paid_on", *paid_on ? json_stringn_nocheck(paid_on, strlen(paid_on)) : json_null());
-    put_int(o, "bill_id", store_col_int(st, 10));
-    return o;
+    jsonx_w_open(w, NULL, '{');
+    jsonx_w_str(w, "month", month);
+    jsonx_w_str(w, "insurance", ins);
+    jsonx_w_str(w, "insurance_zh", ins_zh);
+    jsonx_w_str(w, "kind", kind);
+    jsonx_w_str(w, "kind_zh", contrib_kind_zh(kind));
+    jsonx_w_bool(w, "backpay", strcmp(kind, "backpay") == 0);
+    jsonx_w_bool(w, "difference", strcmp(kind, "difference") == 0);
+    if (unit_id > 0) jsonx_w_int(w, "unit_id", unit_id);
+    else jsonx_w_null(w, "unit_id");
+    jsonx_w_str(w, "unit_name", store_col_text(st, 4));
+    jsonx_w_int(w, "base_fen", store_col_int(st, 5));
+    jsonx_w_int(w, "unit_fen", store_col_int(st, 6));
+    jsonx_w_int(w, "personal_fen", store_col_int(st, 7));
+    jsonx_w_bool(w, "paid", strcmp(status, "paid") == 0);
+    jsonx_w_str(w, "bill_status", status);
+    jsonx_w_str(w, "paid_on", *paid_on ? paid_on : NULL);
+    jsonx_w_int(w, "bill_id", store_col_int(st, 10));
+    jsonx_w_close(w, '}');
 }
 
-static err_kind contributions_rows(svc_ctx *ctx, int64_t person_id, int year, json_t *items,
+static err_kind contributions_rows(svc_ctx *ctx, int64_t person_id, int year, jsonx_writer *items, int *count,
                                    bool *truncated, money_fen totals[2], err_detail *err) {
     store_stmt *st;
     err_kind k = store_prepare(ctx->tx, STORE_Q_ACCOUNT_CONTRIBUTIONS, &st, err);
@@ -247,35 +274,54 @@ static err_kind contributions_rows(svc_ctx *ctx, int64_t person_id, int year, js
     store_bind_int(st, 3, year ? (int64_t)year * 100 + 12 : INT64_MAX);
     store_bind_int(st, 4, LIMIT_QUERY_ROWS_MAX + 1);
     bool row = true;
+    jsonx_w_open(items, NULL, '[');
     for (int n = 0; !k; n++) {
         k = store_step(st, &row, err);
         if (k || !row) break;
         if (n == LIMIT_QUERY_ROWS_MAX) { *truncated = true; break; }
         totals[0] += store_col_int(st, 6);
         totals[1] += store_col_int(st, 7);
-        json_array_append_new(items, contribution_row(st));
+        contribution_row(items, st);
+        ++*count;
     }
+    jsonx_w_close(items, ']');
     store_stmt_done(st);
     return k;
 }
 
-err_kind account_contributions_json(svc_ctx *ctx, int64_t person_id, int year, json_t **out,
-                                    err_detail *err) {
+err_kind account_contributions_write(svc_ctx *ctx, int64_t person_id, int year, jsonx_writer *out,
+                                     err_detail *err) {
     err_kind k = year ? year_check(year, err) : ERR_OK;
     if (!k) k = visible(ctx, person_id, err);
     if (k) return k;
-    json_t *items = json_array();
+    jsonx_writer items;
+    jsonx_w_begin(&items, ctx->ar, 8192);
+    int count = 0;
     bool truncated = false;
     money_fen totals[2] = {0, 0};
-    k = contributions_rows(ctx, person_id, year, items, &truncated, totals, err);
+    k = contributions_rows(ctx, person_id, year, &items, &count, &truncated, totals, err);
     if (!k) k = audit_person(ctx, "person.read", person_id, "contributions", err);
-    if (k) { json_decref(items); return k; }
-    *out = json_pack("{s:I, s:o, s:I, s:b, s:I, s:I, s:o}", "person_id", (json_int_t)person_id,
-                     "year", year ? json_integer(year) : json_null(), "count",
-                     (json_int_t)json_array_size(items), "truncated", truncated, "unit_total_fen",
-                     (json_int_t)totals[0], "personal_total_fen", (json_int_t)totals[1], "items",
-                     items);
+    if (k) return k;
+    jsonx_w_begin(out, ctx->ar, items.n + 256);
+    jsonx_w_open(out, NULL, '{');
+    jsonx_w_int(out, "person_id", person_id);
+    if (year) jsonx_w_int(out, "year", year);
+    else jsonx_w_null(out, "year");
+    jsonx_w_int(out, "count", count);
+    jsonx_w_bool(out, "truncated", truncated);
+    jsonx_w_int(out, "unit_total_fen", totals[0]);
+    jsonx_w_int(out, "personal_total_fen", totals[1]);
+    jsonx_w_text(out, "items", &items);
+    jsonx_w_close(out, '}');
     return ERR_OK;
+}
+
+err_kind account_contributions_json(svc_ctx *ctx, int64_t person_id, int year, json_t **out,
+                                    err_detail *err) {
+    jsonx_writer w;
+    err_kind k = account_contributions_write(ctx, person_id, year, &w, err);
+    if (!k) *out = writer_tree(&w);
+    return k;
 }
 
 /* ---- interest: periods and movements ---- */

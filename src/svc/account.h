@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "base/jsonx.h"
 #include "base/money.h"
 #include "svc/batch.h"
 #include "svc/ctx.h"
@@ -17,11 +18,16 @@
  * housing_subsidy) and each month's credits by insurance. Visibility as for
  * the person's record (self, staff; a unit: 404). */
 err_kind account_balances_json(svc_ctx *ctx, int64_t person_id, json_t **out, err_detail *err);
+/* The same answer as JSON text in ctx's arena (*out), for the API. */
+err_kind account_balances_write(svc_ctx *ctx, int64_t person_id, jsonx_writer *out, err_detail *err);
 
 /* Contribution details (缴费明细) of a person: month, insurance, unit, base,
  * unit and personal amounts, paid or not, back-paid marked; optional year. */
 err_kind account_contributions_json(svc_ctx *ctx, int64_t person_id, int year, json_t **out,
                                     err_detail *err);
+/* The same answer as JSON text in ctx's arena (*out), for the API. */
+err_kind account_contributions_write(svc_ctx *ctx, int64_t person_id, int year, jsonx_writer *out,
+                                     err_detail *err);
 
 /* Housing fund interest of one person for the year ending 30 June of `year`
  * (1 July year-1 .. 30 June year), from the daily balances. */

@@ -64,6 +64,16 @@ static void request_id_echoed(void **state) {
     assert_int_equal((int)strlen(r.request_id), 16);
     assert_string_not_equal(r.request_id, "a b<c>");
     tu_resp_free(&r);
+    /* generated ones: 16 hexadecimal digits, a new one each request */
+    char seen[8][40];
+    for (int i = 0; i < 8; i++) {
+        r = tu_http(srv, "GET", "/healthz", NULL, NULL, NULL);
+        assert_int_equal((int)strlen(r.request_id), 16);
+        assert_int_equal((int)strspn(r.request_id, "0123456789abcdef"), 16);
+        snprintf(seen[i], sizeof seen[i], "%s", r.request_id);
+        for (int j = 0; j < i; j++) assert_string_not_equal(seen[j], seen[i]);
+        tu_resp_free(&r);
+    }
 }
 
 static void static_index_served(void **state) {

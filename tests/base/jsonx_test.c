@@ -203,6 +203,75 @@ static void dump_random_trees(void **state) {
     }
 }
 
+/* ---- the writer: the dump's bytes for the same tree ---- */
+
+static void write_value(jsonx_writer *w, const char *key, const json_t *v) {
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        jsonx_w_open(w, key, '{');
+        for (void *it = json_object_iter((json_t *)v); it; it = json_object_iter_next((json_t *)v, it))
+            write_value(w, json_object_iter_key(it), json_object_iter_value(it));
+        jsonx_w_close(w, '}');
+        break;
+    case JSON_ARRAY:
+        jsonx_w_open(w, key, '[');
+        for (size_t i = 0; i < json_array_size(v); i++) write_value(w, NULL, json_array_get(v, i));
+        jsonx_w_close(w, ']');
+        break;
+    case JSON_STRING: jsonx_w_str(w, key, json_string_value(v)); break;
+    case JSON_INTEGER: jsonx_w_int(w, key, json_integer_value(v)); break;
+    case JSON_TRUE: jsonx_w_bool(w, key, true); break;
+    case JSON_FALSE: jsonx_w_bool(w, key, false); break;
+    default: jsonx_w_null(w, key); break;
+    }
+}
+
+static void writer_same_as_dump(const json_t *v) {
+    arena *ar = arena_create(1024);
+    size_t n = 0;
+    char *dump = jsonx_dump_compact(v, ar, &n);
+    jsonx_writer w;
+    jsonx_w_begin(&w, ar, 16);   /* small: it must grow */
+    write_value(&w, NULL, v);
+    if (w.n != n || strcmp(w.p, dump) != 0) fail_msg("writer %s\ndump   %s", w.p, dump);
+    arena_destroy(ar);
+}
+
+static void writer_random_trees(void **state) {
+    uint64_t seed = 0x2545f4914f6cdd1du;
+    for (int i = 0; i < 2000; i++) {
+        json_t *v = random_value(&seed, 0);
+        if (json_is_object(v) || json_is_array(v)) writer_same_as_dump(v);
+        json_decref(v);
+    }
+    json_t *o = json_pack("{s:s, s:I, s:I, s:b, s:n, s:[], s:{}, s:[i, [s], {}]}", "escapes",
+                          "q\"b\\s/\b\f\n\r\t\x01\x1f\x7f", "max", (json_int_t)INT64_MAX, "min",
+                          (json_int_t)INT64_MIN, "t", 1, "nil", "empty_array", "empty_object", "nested", -7,
+                          "中文 ✓ 😀");
+    writer_same_as_dump(o);
+    json_decref(o);
+}
+
+/* A piece written apart and put in (jsonx_w_text), and NULL strings. */
+static void writer_pieces(void **state) {
+    arena *ar = arena_create(1024);
+    jsonx_writer items, w;
+    jsonx_w_begin(&items, ar, 64);
+    jsonx_w_open(&items, NULL, '[');
+    jsonx_w_int(&items, NULL, 1);
+    jsonx_w_str(&items, NULL, NULL);
+    jsonx_w_close(&items, ']');
+    jsonx_w_begin(&w, ar, 64);
+    jsonx_w_open(&w, NULL, '{');
+    jsonx_w_int(&w, "n", 2);
+    jsonx_w_text(&w, "items", &items);
+    jsonx_w_bool(&w, "more", false);
+    jsonx_w_close(&w, '}');
+    assert_string_equal(w.p, "{\"n\":2,\"items\":[1,null],\"more\":false}");
+    assert_int_equal(w.n, strlen(w.p));
+    arena_destroy(ar);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parse_refusals),  cmocka_unit_test(only_named_members),
@@ -210,6 +279,7 @@ int main(void) {
         cmocka_unit_test(typed_getters),   cmocka_unit_test(enums),
         cmocka_unit_test(error_body_shape), cmocka_unit_test(depth_limited),
         cmocka_unit_test(dump_edges),       cmocka_unit_test(dump_random_trees),
+        cmocka_unit_test(writer_random_trees), cmocka_unit_test(writer_pieces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

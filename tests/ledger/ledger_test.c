@@ -204,9 +204,27 @@ static void balances_follow_postings(void **state) {
     money_fen b = 0;
     assert_int_equal(ledger_balance(f.e->ctx.tx, 999999, &b, &err), ERR_NOT_FOUND);
     assert_string_equal(err.code, "account_not_found");
+    /* several kinds with one statement: each its own, in the order asked,
+     * one not opened 0, the sign as ledger_natural_balance's */
+    assert_int_equal(raw(f.e, acct(f.e, OWNER_PERSON, 3, "housing_fund")), 0);
+    post2(f.e, "hf:9", f.due, acct(f.e, OWNER_PERSON, 3, "housing_fund"), 7000, NULL);
+    const char *const kinds[] = {"housing_subsidy", "housing_fund", "pension_account", "medical_account"};
+    money_fen all[4] = {-1, -1, -1, -1};
+    assert_int_equal(ledger_natural_balances(f.e->ctx.tx, OWNER_PERSON, 3, kinds, 4, all, &err), ERR_OK);
+    assert_int_equal(all[0], 0);
+    assert_int_equal(all[1], 7000);
+    assert_int_equal(all[2], 20000);
+    assert_int_equal(all[3], 0);
+    for (int i = 0; i < 4; i++) assert_int_equal(all[i], natural(f.e, OWNER_PERSON, 3, kinds[i]));
+    money_fen one[1] = {-1};
+    assert_int_equal(ledger_natural_balances(f.e->ctx.tx, OWNER_UNIT, 7, (const char *const[]){"receivable"}, 1,
+                                             one, &err), ERR_OK);
+    assert_int_equal(one[0], 0);
+    assert_int_equal(ledger_natural_balances(f.e->ctx.tx, OWNER_PERSON, 4, kinds + 2, 1, one, &err), ERR_OK);
+    assert_int_equal(one[0], 0);   /* another person's: nothing */
     tu_env_commit(f.e);
     ledger_verify_result r = verify(f.e);
-    assert_int_equal(r.entries, 3);
+    assert_int_equal(r.entries, 4);
     assert_int_equal(r.unbalanced_entry_id, 0);
     assert_int_equal(r.wrong_balance_account_id, 0);
     tu_env_close(f.e);
