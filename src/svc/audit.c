@@ -182,6 +182,7 @@ struct audit_writer {
     audit_later *head, **tail;
     int queued_n;       /* lists in the queue */
     int last_batch_n;   /* lists the last transaction wrote */
+    bool gathering;     /* waiting for more on purpose: woken when enough are in */
     bool stopping;
 };
 
@@ -196,8 +197,10 @@ static void gather(audit_writer *w) {
         until.tv_sec++;
         until.tv_nsec -= 1000000000;
     }
+    w->gathering = true;
     while (w->queued_n < LIMIT_AUDIT_GATHER_READS && !w->stopping)
         if (pthread_cond_timedwait(&w->queued, &w->mu, &until) != 0) break;
+    w->gathering = false;
 }
 
 /* Takes every number the lists need at once, then chains their rows in
@@ -320,7 +323,9 @@ bool audit_later_queue(audit_writer *w, audit_later *rows, audit_written_fn done
         *w->tail = rows;
         w->tail = &rows->next;
         w->queued_n++;
-        pthread_cond_signal(&w->queued);
+        /* A gathering writer is woken once, when the batch is full: each
+         * read waking it to count again was a context switch a read. */
+        if (!w->gathering || w->queued_n >= LIMIT_AUDIT_GATHER_READS) pthread_cond_signal(&w->queued);
     }
     pthread_mutex_unlock(&w->mu);
     return taken;
