@@ -14,7 +14,16 @@
 #include "base/limits.h"
 #include "store/store_internal.h"
 
-enum { BUSY_TIMEOUT_MS = 10000 };
+enum {
+    BUSY_TIMEOUT_MS = 10000,
+    /* The WAL's length in frames past which it is copied back into the
+     * database: SQLite's own default for its automatic checkpoints. */
+    CHECKPOINT_FRAMES = 1000,
+    /* A checkpoint that waits for no one leaves the WAL growing while reads
+     * never pause; past this length one that starts it over (RESTART) is
+     * tried as well, at once or not at all: about 40 MiB of pages. */
+    CHECKPOINT_RESTART_FRAMES = 10 * CHECKPOINT_FRAMES,
+};
 
 const char store_sqlite_bulk_pragma[] = "PRAGMA cache_size=-65536;";
 static const char SMALL_CACHE_PRAGMA[] = "PRAGMA cache_size=-256;";
@@ -40,6 +49,17 @@ typedef struct sq_store {
      * under load the sleeps, not the work, set the pace. Taken before a
      * connection, so a waiting writer holds none. */
     pthread_mutex_t write_mu;
+    /* Checkpoints run on a thread of their own (checkpointer_main), started
+     * the first time the WAL is long enough: run by the commit that made it
+     * so, as SQLite does by default, each took that commit (and every read
+     * waiting for the audit rows it carried) a few milliseconds to sync the
+     * files, which set the reads' 99th percentile. */
+    pthread_mutex_t ck_mu;
+    pthread_cond_t ck_wanted_cv;
+    pthread_t ck_thread;
+    bool ck_started, ck_wanted, ck_stopping;
+    int ck_frames;           /* the WAL's length at the last checkpoint */
+    int ck_asked_frames;     /* its length when the checkpoint was asked for */
 } sq_store;
 
 typedef struct sq_stmt {
@@ -105,6 +125,86 @@ void store_sqlite_global_init(void) {
     pthread_once(&once, global_init);
 }
 
+/* A checkpoint of as many frames as no reader still needs (PASSIVE: it
+ * waits for no one, and commits go on meanwhile), on a connection of its
+ * own; once the WAL is long, after it one that copies the few frames
+ * left and starts the WAL over (RESTART) when no reader is using it. */
+static void *checkpointer_main(void *arg) {
+    sq_store *s = arg;
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL) !=
+        SQLITE_OK) {
+        sqlite3_close(db);
+        db = NULL;   /* nothing to checkpoint with: the wishes are dropped */
+    }
+    if (db) {
+        /* No busy handler: its sleeps, 1 to 100 ms, were a commit's wait. */
+        /* A connection knows the file is in WAL mode once it has read it:
+         * until then a checkpoint is a no-op that says "not WAL". */
+        sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+    }
+    pthread_mutex_lock(&s->ck_mu);
+    for (;;) {
+        while (!s->ck_wanted && !s->ck_stopping) pthread_cond_wait(&s->ck_wanted_cv, &s->ck_mu);
+        if (s->ck_stopping) break;
+        s->ck_wanted = false;
+        bool restart = s->ck_asked_frames >= CHECKPOINT_RESTART_FRAMES;
+        pthread_mutex_unlock(&s->ck_mu);
+        /* A failure (a full disk) is the next one's to retry, as with SQLite's own. */
+        int frames = 0;
+        if (db && sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, NULL) != SQLITE_OK)
+            frames = 0;
+        if (db && restart && frames > 0) {
+            /* It holds SQLite's write lock a moment: this process's writers
+             * wait on write_mu meanwhile, woken at once, where SQLite's busy
+             * handler would have slept for a millisecond or more. */
+            pthread_mutex_lock(&s->write_mu);
+            if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL) == SQLITE_OK)
+                frames = 0;   /* the next commit starts the WAL over */
+            pthread_mutex_unlock(&s->write_mu);
+        }
+        pthread_mutex_lock(&s->ck_mu);
+        s->ck_frames = frames;
+    }
+    pthread_mutex_unlock(&s->ck_mu);
+    sqlite3_close(db);
+    return NULL;
+}
+
+/* After every commit (sqlite3_wal_hook, which replaces SQLite's automatic
+ * checkpoint): a long WAL wakes the checkpointer, started the first time. */
+static int wal_committed(void *arg, sqlite3 *db, const char *name, int frames) {
+    (void)db;
+    (void)name;
+    sq_store *s = arg;
+    if (frames < CHECKPOINT_FRAMES) return SQLITE_OK;
+    pthread_mutex_lock(&s->ck_mu);
+    /* Counted from the last checkpoint: readers keep the WAL from starting
+     * over, and a checkpoint after every commit cost a sync each. A shorter
+     * WAL than then has started over. */
+    if (frames < s->ck_frames) s->ck_frames = 0;
+    if (frames - s->ck_frames < CHECKPOINT_FRAMES) {
+        pthread_mutex_unlock(&s->ck_mu);
+        return SQLITE_OK;
+    }
+    if (!s->ck_started && !s->ck_stopping)
+        s->ck_started = pthread_create(&s->ck_thread, NULL, checkpointer_main, s) == 0;
+    s->ck_wanted = true;
+    s->ck_asked_frames = frames;
+    pthread_cond_signal(&s->ck_wanted_cv);
+    pthread_mutex_unlock(&s->ck_mu);
+    return SQLITE_OK;
+}
+
+static void checkpointer_stop(sq_store *s) {
+    pthread_mutex_lock(&s->ck_mu);
+    s->ck_stopping = true;
+    pthread_cond_signal(&s->ck_wanted_cv);
+    bool started = s->ck_started;
+    pthread_mutex_unlock(&s->ck_mu);
+    if (started) pthread_join(s->ck_thread, NULL);
+}
+
 static err_kind conn_open(sq_store *s, conn *c, err_detail *err) {
     store_sqlite_global_init();
     int rc = sqlite3_open_v2(s->path, &c->db,
@@ -119,6 +219,7 @@ static err_kind conn_open(sq_store *s, conn *c, err_detail *err) {
     }
     sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
     sqlite3_extended_result_codes(c->db, 1);
+    sqlite3_wal_hook(c->db, wal_committed, s);
     /* cache_size: 256 KiB of pages a connection (SQLite's default is 2000).
      * The pages a request reads are few and the operating system caches the
      * file; a large cache only fills slowly with pages read once (the audit
@@ -150,9 +251,12 @@ static void conn_close(conn *c) {
 
 static void sq_close(store *base) {
     sq_store *s = SQ(base);
+    checkpointer_stop(s);   /* the last connection closed checkpoints what is left */
     for (int i = 0; i < s->pool.count; i++) conn_close(&s->conns[i]);
     store_pool_destroy(&s->pool);
     pthread_mutex_destroy(&s->write_mu);
+    pthread_cond_destroy(&s->ck_wanted_cv);
+    pthread_mutex_destroy(&s->ck_mu);
     free(s->path);
     free(s);
 }
@@ -514,6 +618,8 @@ err_kind store_sqlite_open(const char *path, store **out, err_detail *err) {
     if (!s->path) abort();
     store_pool_init(&s->pool);
     pthread_mutex_init(&s->write_mu, NULL);
+    pthread_mutex_init(&s->ck_mu, NULL);
+    pthread_cond_init(&s->ck_wanted_cv, NULL);
     /* The first connection now, so a bad path is refused at open. */
     conn *c;
     err_kind k = conn_take(s, &c, err);

@@ -326,6 +326,41 @@ static void writers_take_turns(void **state) {
     store_close(w.s2);
 }
 
+/* SQLite: the WAL is copied back into the database by the store's own
+ * checkpointer, not by the commit that made it long, and starts over once
+ * long: 12,000 commits (about 36,000 frames) leave it far shorter than
+ * they would without (CHECKPOINT_RESTART_FRAMES is 10,000). */
+static long file_bytes(const char *path) {
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fclose(f);
+    return n;
+}
+
+static void the_wal_is_checkpointed_and_starts_over(void **state) {
+    if (strcmp(tu_engine(), "sqlite") != 0) skip();
+    err_detail e = {0};
+    long db_before = file_bytes(db);
+    enum { COMMITS = 12000, FRAME_BYTES = 4096 + 24, WAL_FRAMES_MAX = 25000 };
+    for (int i = 0; i < COMMITS; i++) {
+        store_tx *tx;
+        char id[32];
+        snprintf(id, sizeof id, "W%06d", i);
+        assert_int_equal(store_begin(st, true, &tx, &e), ERR_OK);
+        assert_int_equal(store_exec(tx, STORE_Q_PERSON_INSERT, &e, "tttnni", "resident", id, "壬", (int64_t)1), ERR_OK);
+        assert_int_equal(store_commit(tx, &e), ERR_OK);
+    }
+    char wal[600];
+    snprintf(wal, sizeof wal, "%s-wal", db);
+    long wal_bytes = file_bytes(wal), db_after = file_bytes(db);
+    if (wal_bytes > (long)WAL_FRAMES_MAX * FRAME_BYTES)
+        fail_msg("the WAL is %ld bytes after %d commits", wal_bytes, COMMITS);
+    /* the persons' pages were copied back into the database */
+    if (db_after - db_before < 100 * 4096) fail_msg("the database grew from %ld to %ld bytes", db_before, db_after);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(migrations_are_idempotent),
@@ -340,6 +375,7 @@ int main(void) {
         cmocka_unit_test(failed_statement_keeps_transaction),
         cmocka_unit_test(other_failure_answers_for_the_rest),
         cmocka_unit_test(writers_take_turns),
+        cmocka_unit_test(the_wal_is_checkpointed_and_starts_over),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
