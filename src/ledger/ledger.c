@@ -477,22 +477,6 @@ static money_fen natural(ledger_owner owner, const char *kind, int64_t raw) {
     return credit_normal ? -raw : raw;
 }
 
-err_kind ledger_natural_balance(store_tx *tx, ledger_owner owner, int64_t owner_id,
-                                const char *kind, money_fen *out, err_detail *err) {
-    assert(kind_valid(owner, kind) && "account kind does not belong to its owner");
-    store_stmt *st;
-    err_kind k = store_prepare(tx, STORE_Q_LEDGER_ACCOUNT_BALANCE_OF, &st, err);
-    if (k) return k;
-    store_bind_text(st, 1, owner_name(owner));
-    store_bind_int(st, 2, owner_id);
-    store_bind_text(st, 3, kind);
-    bool row = false;
-    int64_t raw = 0;   /* an account not opened yet holds nothing */
-    k = one_int(st, &row, &raw, err);
-    if (!k) *out = natural(owner, kind, raw);
-    return k;
-}
-
 err_kind ledger_natural_balances(store_tx *tx, ledger_owner owner, int64_t owner_id, const char *const kinds[],
                                  int n, money_fen out[], err_detail *err) {
     assert(n >= 1 && n <= LEDGER_BALANCES_KINDS_MAX);
@@ -502,13 +486,13 @@ err_kind ledger_natural_balances(store_tx *tx, ledger_owner owner, int64_t owner
     store_bind_text(st, 1, owner_name(owner));
     store_bind_int(st, 2, owner_id);
     for (int i = 0; i < LEDGER_BALANCES_KINDS_MAX; i++) {
-        if (i < n) {
-            assert(kind_valid(owner, kinds[i]) && "account kind does not belong to its owner");
-            store_bind_text(st, 3 + i, kinds[i]);
-        } else {
+        if (i >= n) {
             store_bind_null(st, 3 + i);
+            continue;
         }
-        if (i < n) out[i] = 0;   /* an account not opened yet holds nothing */
+        assert(kind_valid(owner, kinds[i]) && "account kind does not belong to its owner");
+        store_bind_text(st, 3 + i, kinds[i]);
+        out[i] = 0;   /* an account not opened yet holds nothing */
     }
     bool row = true;
     while (!k && row) {
@@ -520,6 +504,11 @@ err_kind ledger_natural_balances(store_tx *tx, ledger_owner owner, int64_t owner
     }
     store_stmt_done(st);
     return k;
+}
+
+err_kind ledger_natural_balance(store_tx *tx, ledger_owner owner, int64_t owner_id,
+                                const char *kind, money_fen *out, err_detail *err) {
+    return ledger_natural_balances(tx, owner, owner_id, &kind, 1, out, err);
 }
 
 /* ---- verification ---- */

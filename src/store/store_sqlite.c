@@ -137,12 +137,11 @@ static void *checkpointer_main(void *arg) {
         sqlite3_close(db);
         db = NULL;   /* nothing to checkpoint with: the wishes are dropped */
     }
-    if (db) {
-        /* No busy handler: its sleeps, 1 to 100 ms, were a commit's wait. */
-        /* A connection knows the file is in WAL mode once it has read it:
-         * until then a checkpoint is a no-op that says "not WAL". */
-        sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
-    }
+    /* No busy handler: a checkpoint that cannot go at once waits for the
+     * next wish rather than sleep 1 to 100 ms holding a lock. A connection
+     * knows the file is in WAL mode once it has read it: until then a
+     * checkpoint is a no-op that says "not WAL". */
+    if (db) sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
     pthread_mutex_lock(&s->ck_mu);
     for (;;) {
         while (!s->ck_wanted && !s->ck_stopping) pthread_cond_wait(&s->ck_wanted_cv, &s->ck_mu);

@@ -42,7 +42,6 @@
  * "period_not_ended"). */
 #include "svc/account.h"
 
-#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -209,20 +208,6 @@ err_kind account_balances_write(svc_ctx *ctx, int64_t person_id, jsonx_writer *o
     return k;
 }
 
-/* The tree of an answer written as text, for the channels that want one. */
-static json_t *writer_tree(const jsonx_writer *w) {
-    json_t *t = json_loadb(w->p, w->n, 0, NULL);
-    assert(t && "the writer's own text parses");
-    return t;
-}
-
-err_kind account_balances_json(svc_ctx *ctx, int64_t person_id, json_t **out, err_detail *err) {
-    jsonx_writer w;
-    err_kind k = account_balances_write(ctx, person_id, &w, err);
-    if (!k) *out = writer_tree(&w);
-    return k;
-}
-
 /* ---- contribution details ---- */
 
 static const char *contrib_kind_zh(const char *kind) {
@@ -314,14 +299,6 @@ err_kind account_contributions_write(svc_ctx *ctx, int64_t person_id, int year, 
     jsonx_w_text(out, "items", &items);
     jsonx_w_close(out, '}');
     return ERR_OK;
-}
-
-err_kind account_contributions_json(svc_ctx *ctx, int64_t person_id, int year, json_t **out,
-                                    err_detail *err) {
-    jsonx_writer w;
-    err_kind k = account_contributions_write(ctx, person_id, year, &w, err);
-    if (!k) *out = writer_tree(&w);
-    return k;
 }
 
 /* ---- interest: periods and movements ---- */

@@ -15,17 +15,14 @@
 #include "svc/ctx.h"
 
 /* A person's balances (pension_account, medical_account, housing_fund,
- * housing_subsidy) and each month's credits by insurance. Visibility as for
- * the person's record (self, staff; a unit: 404). */
-err_kind account_balances_json(svc_ctx *ctx, int64_t person_id, json_t **out, err_detail *err);
-/* The same answer as JSON text in ctx's arena (*out), for the API. */
+ * housing_subsidy) and each month's credits by insurance, as JSON text in
+ * ctx's arena (*out): written while the rows are read, the answer's own
+ * bytes. Visibility as for the person's record (self, staff; a unit: 404). */
 err_kind account_balances_write(svc_ctx *ctx, int64_t person_id, jsonx_writer *out, err_detail *err);
 
 /* Contribution details (缴费明细) of a person: month, insurance, unit, base,
- * unit and personal amounts, paid or not, back-paid marked; optional year. */
-err_kind account_contributions_json(svc_ctx *ctx, int64_t person_id, int year, json_t **out,
-                                    err_detail *err);
-/* The same answer as JSON text in ctx's arena (*out), for the API. */
+ * unit and personal amounts, paid or not, back-paid marked; optional year.
+ * JSON text in ctx's arena (*out), as account_balances_write. */
 err_kind account_contributions_write(svc_ctx *ctx, int64_t person_id, int year, jsonx_writer *out,
                                      err_detail *err);
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/limits.h"
 #include "testutil.h"
 
 static tu_server *srv;
@@ -74,6 +75,27 @@ static void request_id_echoed(void **state) {
         for (int j = 0; j < i; j++) assert_string_not_equal(seen[j], seen[i]);
         tu_resp_free(&r);
     }
+}
+
+/* A connection's buffer (LIMIT_CONNECTION_MEMORY_BYTES) holds the request
+ * line and headers: headers of half of it are served, of all of it refused
+ * with 431 (libmicrohttpd's own answer), the server going on. */
+static void header_room(void **state) {
+    enum { HALF = LIMIT_CONNECTION_MEMORY_BYTES / 2 };
+    char *h = malloc(LIMIT_CONNECTION_MEMORY_BYTES + 16);
+    assert_non_null(h);
+    for (int bytes = HALF; bytes <= LIMIT_CONNECTION_MEMORY_BYTES; bytes += HALF) {
+        int n = snprintf(h, 16, "X-Pad: ");
+        memset(h + n, 'a', (size_t)bytes - (size_t)n);
+        h[bytes] = 0;
+        tu_resp r = tu_http(srv, "GET", "/healthz", NULL, NULL, h);
+        assert_int_equal(r.status, bytes == HALF ? 200 : 431);
+        tu_resp_free(&r);
+    }
+    free(h);
+    tu_resp r = tu_http(srv, "GET", "/healthz", NULL, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    tu_resp_free(&r);
 }
 
 static void static_index_served(void **state) {
@@ -154,6 +176,7 @@ int main(void) {
         cmocka_unit_test(metrics_count_requests),
         cmocka_unit_test(unknown_route_and_method),
         cmocka_unit_test(request_id_echoed),
+        cmocka_unit_test(header_room),
         cmocka_unit_test(static_index_served),
         cmocka_unit_test(static_never_leaves_web),
         cmocka_unit_test(body_too_large),

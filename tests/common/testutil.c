@@ -222,6 +222,7 @@ const char *tu_resident_id(const char *birth8, const char *order3) {
 #include <curl/curl.h>
 
 #include "api/api.h"
+#include "svc/audit.h"
 #include "svc/demo.h"
 
 tu_server *tu_server_start(const char *as_of, int with_demo) {
@@ -342,6 +343,15 @@ bool tu_has_rule(const tu_resp *r, const char *code) {
     json_array_foreach(json_object_get(json_object_get(r->json, "error"), "rules"), i, it)
         if (strcmp(json_string_value(json_object_get(it, "code")), code) == 0) return true;
     return false;
+}
+
+void tu_audit_verify(store *st, audit_verify_result *out) {
+    store_tx *tx;
+    err_detail err = {0};
+    if (store_begin(st, false, &tx, &err)) fail_msg("begin: %s", err.message);
+    err_kind k = audit_verify(tx, out, &err);
+    store_rollback(tx);
+    if (k) fail_msg("audit_verify: %s", err.message);
 }
 
 int64_t tu_audit_rows(tu_server *s, const char *admin_token, const char *target, const char *action) {

@@ -103,6 +103,9 @@ bool tu_has_rule(const tu_resp *r, const char *code);
 /* Rows of the audit trail with this action (about target when not NULL), as
  * an administrator's list shows them (the newest 1000). */
 int64_t tu_audit_rows(tu_server *s, const char *admin_token, const char *target, const char *action);
+/* The audit chain of st checked whole, in a read transaction of its own. */
+struct audit_verify_result;
+void tu_audit_verify(store *st, struct audit_verify_result *out);
 /* The nth demo account of a role ("person", "unit", "staff"), svc/demo.h. */
 struct demo_login;
 const struct demo_login *tu_demo_login(const char *role, int nth);

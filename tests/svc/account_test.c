@@ -19,6 +19,21 @@
 
 /* ---- helpers ---- */
 
+/* The answers parsed, to look at their members. */
+static err_kind balances_tree(svc_ctx *ctx, int64_t person_id, json_t **out, err_detail *err) {
+    jsonx_writer w;
+    err_kind k = account_balances_write(ctx, person_id, &w, err);
+    if (!k) assert_non_null(*out = json_loadb(w.p, w.n, 0, NULL));
+    return k;
+}
+
+static err_kind contributions_tree(svc_ctx *ctx, int64_t person_id, int year, json_t **out, err_detail *err) {
+    jsonx_writer w;
+    err_kind k = account_contributions_write(ctx, person_id, year, &w, err);
+    if (!k) assert_non_null(*out = json_loadb(w.p, w.n, 0, NULL));
+    return k;
+}
+
 static date_days day(const char *s) {
     date_days d = 0;
     err_detail err = {0};
@@ -324,7 +339,7 @@ static void balances_and_monthly_credits(void **state) {
     assert_int_equal(account_hf_interest_settle(&e->ctx, a, 2026, &err), ERR_OK);
     act(e, ROLE_PERSON, a, 0);
     json_t *o = NULL;
-    assert_int_equal(account_balances_json(&e->ctx, a, &o, &err), ERR_OK);
+    assert_int_equal(balances_tree(&e->ctx, a, &o, &err), ERR_OK);
     json_t *accts = json_object_get(o, "accounts");
     assert_int_equal(json_array_size(accts), 4);
     static const char *const kinds[] = {"pension_account", "medical_account", "housing_fund",
@@ -350,17 +365,17 @@ static void balances_and_monthly_credits(void **state) {
     json_decref(o);
     /* another person, a unit operator (even of the person's unit): 404 */
     act(e, ROLE_PERSON, b, 0);
-    assert_int_equal(account_balances_json(&e->ctx, a, &o, &err), ERR_NOT_FOUND);
+    assert_int_equal(balances_tree(&e->ctx, a, &o, &err), ERR_NOT_FOUND);
     assert_string_equal(err.code, "person_not_found");
     act(e, ROLE_UNIT, 0, u);
-    assert_int_equal(account_balances_json(&e->ctx, a, &o, &err), ERR_NOT_FOUND);
+    assert_int_equal(balances_tree(&e->ctx, a, &o, &err), ERR_NOT_FOUND);
     money_fen v = 0;
     assert_int_equal(account_hf_interest(&e->ctx, a, 2026, &v, &err), ERR_NOT_FOUND);
     /* staff: any person; nobody: 404 */
     act(e, ROLE_CLERK, 0, 0);
-    assert_int_equal(account_balances_json(&e->ctx, a, &o, &err), ERR_OK);
+    assert_int_equal(balances_tree(&e->ctx, a, &o, &err), ERR_OK);
     json_decref(o);
-    assert_int_equal(account_balances_json(&e->ctx, 987654, &o, &err), ERR_NOT_FOUND);
+    assert_int_equal(balances_tree(&e->ctx, 987654, &o, &err), ERR_NOT_FOUND);
     assert_int_equal(audit_rows(e, a, "person.read", "accounts"), 2);
     tu_env_close(e);
 }
@@ -389,7 +404,7 @@ static void contribution_details(void **state) {
     act(e, ROLE_PERSON, a, 0);
     json_t *o = NULL;
     err_detail err = {0};
-    assert_int_equal(account_contributions_json(&e->ctx, a, 2025, &o, &err), ERR_OK);
+    assert_int_equal(contributions_tree(&e->ctx, a, 2025, &o, &err), ERR_OK);
     assert_int_equal(json_integer_value(json_object_get(o, "count")), 4);
     assert_int_equal(json_integer_value(json_object_get(o, "year")), 2025);
     assert_int_equal(json_integer_value(json_object_get(o, "unit_total_fen")), 112000 + 128000 + 56000 + 16000);
@@ -415,23 +430,23 @@ static void contribution_details(void **state) {
     assert_true(json_is_null(json_object_get(diff, "paid_on")));
     json_decref(o);
     /* 2026: the January line, sent but not paid */
-    assert_int_equal(account_contributions_json(&e->ctx, a, 2026, &o, &err), ERR_OK);
+    assert_int_equal(contributions_tree(&e->ctx, a, 2026, &o, &err), ERR_OK);
     assert_int_equal(json_integer_value(json_object_get(o, "count")), 1);
     assert_false(json_is_true(json_object_get(json_array_get(json_object_get(o, "items"), 0), "paid")));
     json_decref(o);
     /* every year */
-    assert_int_equal(account_contributions_json(&e->ctx, a, 0, &o, &err), ERR_OK);
+    assert_int_equal(contributions_tree(&e->ctx, a, 0, &o, &err), ERR_OK);
     assert_int_equal(json_integer_value(json_object_get(o, "count")), 5);
     assert_true(json_is_null(json_object_get(o, "year")));
     json_decref(o);
-    assert_int_equal(account_contributions_json(&e->ctx, a, 1800, &o, &err), ERR_INVALID);
+    assert_int_equal(contributions_tree(&e->ctx, a, 1800, &o, &err), ERR_INVALID);
     assert_string_equal(err.field, "year");
     /* b's line is b's: another person and a unit get 404, staff see it */
-    assert_int_equal(account_contributions_json(&e->ctx, b, 2025, &o, &err), ERR_NOT_FOUND);
+    assert_int_equal(contributions_tree(&e->ctx, b, 2025, &o, &err), ERR_NOT_FOUND);
     act(e, ROLE_UNIT, 0, u);
-    assert_int_equal(account_contributions_json(&e->ctx, b, 2025, &o, &err), ERR_NOT_FOUND);
+    assert_int_equal(contributions_tree(&e->ctx, b, 2025, &o, &err), ERR_NOT_FOUND);
     act(e, ROLE_REVIEWER, 0, 0);
-    assert_int_equal(account_contributions_json(&e->ctx, b, 2025, &o, &err), ERR_OK);
+    assert_int_equal(contributions_tree(&e->ctx, b, 2025, &o, &err), ERR_OK);
     assert_int_equal(json_integer_value(json_object_get(o, "count")), 1);
     json_decref(o);
     assert_int_equal(audit_rows(e, a, "person.read", "contributions"), 3);
